@@ -1,0 +1,162 @@
+import type { types } from 'mediasoup';
+import { AppError, ErrorCode } from '../protocol/errors.js';
+import type { MediaSource, TransportDirection } from '../protocol/signalling.js';
+import { spatialLayerForDisplay } from './layer-selection.js';
+import { TypedEmitter } from './typed-emitter.js';
+
+export interface ProducerAppData extends types.AppData {
+  participantId: string;
+  source: MediaSource;
+}
+
+type ParticipantEvents = {
+  /** A consumer closed because its producer or transport went away. */
+  consumerClosed: [consumerId: string];
+};
+
+/** Height the web client captures at; simulcast layers are 1/4, 1/2 and full of it. */
+const SOURCE_HEIGHT = 720;
+
+/**
+ * One participant's media in one router: its WebRTC transports, what it sends and what it receives.
+ * Closing it closes its transports, which closes their producers and consumers.
+ */
+export class MediaParticipant extends TypedEmitter<ParticipantEvents> {
+  readonly #transports = new Map<string, types.WebRtcTransport>();
+  readonly #producers = new Map<string, types.Producer<ProducerAppData>>();
+  readonly #consumers = new Map<string, types.Consumer>();
+  #rtpCapabilities: types.RtpCapabilities | undefined;
+  #closed = false;
+
+  constructor(
+    readonly id: string,
+    private readonly router: types.Router,
+    private readonly webRtcServer: types.WebRtcServer,
+    private readonly onProducer: (producer: types.Producer<ProducerAppData>) => void,
+  ) {
+    super();
+  }
+
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  producers(): types.Producer<ProducerAppData>[] {
+    return [...this.#producers.values()];
+  }
+
+  consumerCount(): number {
+    return this.#consumers.size;
+  }
+
+  setRtpCapabilities(caps: types.RtpCapabilities): void {
+    this.#rtpCapabilities = caps;
+  }
+
+  async createTransport(direction: TransportDirection): Promise<types.WebRtcTransport> {
+    const transport = await this.router.createWebRtcTransport({
+      webRtcServer: this.webRtcServer,
+      enableUdp: true,
+      enableTcp: true,
+      preferUdp: true,
+      initialAvailableOutgoingBitrate: 1_000_000,
+      appData: { direction },
+    });
+    this.#transports.set(transport.id, transport);
+    transport.observer.on('close', () => this.#transports.delete(transport.id));
+    return transport;
+  }
+
+  async connectTransport(transportId: string, dtlsParameters: types.DtlsParameters): Promise<void> {
+    await this.#transport(transportId).connect({ dtlsParameters });
+  }
+
+  async restartIce(transportId: string): Promise<types.IceParameters> {
+    return this.#transport(transportId).restartIce();
+  }
+
+  async produce(
+    transportId: string,
+    kind: types.MediaKind,
+    rtpParameters: types.RtpParameters,
+    source: MediaSource,
+  ): Promise<types.Producer<ProducerAppData>> {
+    const transport = this.#transport(transportId);
+    if (transport.appData.direction !== 'send') throw new AppError(ErrorCode.BadRequest, 'not a send transport');
+    const producer = await transport.produce<ProducerAppData>({
+      kind,
+      rtpParameters,
+      appData: { participantId: this.id, source },
+    });
+    this.#producers.set(producer.id, producer);
+    producer.observer.on('close', () => this.#producers.delete(producer.id));
+    this.onProducer(producer);
+    return producer;
+  }
+
+  producer(producerId: string): types.Producer<ProducerAppData> {
+    const producer = this.#producers.get(producerId);
+    if (!producer) throw new AppError(ErrorCode.NotFound, `no producer ${producerId} of yours`);
+    return producer;
+  }
+
+  async consume(producer: types.Producer<ProducerAppData>): Promise<types.Consumer> {
+    const rtpCapabilities = this.#rtpCapabilities;
+    if (!rtpCapabilities) throw new AppError(ErrorCode.InvalidState, 'send setRtpCapabilities first');
+    const transport = [...this.#transports.values()].find((t) => t.appData.direction === 'recv');
+    if (!transport) throw new AppError(ErrorCode.InvalidState, 'create a recv transport first');
+    if (!this.router.canConsume({ producerId: producer.id, rtpCapabilities })) {
+      throw new AppError(ErrorCode.BadRequest, 'your device cannot decode this producer');
+    }
+    // Paused until the client has set up its side, so the first packets are not lost.
+    const consumer = await transport.consume({ producerId: producer.id, rtpCapabilities, paused: true });
+    this.#consumers.set(consumer.id, consumer);
+    const forget = (): void => {
+      if (this.#consumers.delete(consumer.id)) this.emit('consumerClosed', consumer.id);
+    };
+    consumer.on('producerclose', forget);
+    consumer.on('transportclose', forget);
+    consumer.observer.on('close', () => this.#consumers.delete(consumer.id));
+    return consumer;
+  }
+
+  async setConsumerPaused(consumerId: string, paused: boolean): Promise<void> {
+    const consumer = this.#consumer(consumerId);
+    if (paused) await consumer.pause();
+    else await consumer.resume();
+  }
+
+  closeConsumer(consumerId: string): void {
+    this.#consumer(consumerId).close();
+  }
+
+  /** The server, not the client, chooses the layer, from the size the video is shown at. */
+  async setConsumerDisplaySize(consumerId: string, height: number): Promise<number> {
+    const consumer = this.#consumer(consumerId);
+    if (consumer.type !== 'simulcast') return 0;
+    const mode = consumer.rtpParameters.encodings?.[0]?.scalabilityMode ?? 'L3T3';
+    const layers = Number(/^[LS](\d+)/.exec(mode)?.[1] ?? 1);
+    const spatialLayer = spatialLayerForDisplay(height, SOURCE_HEIGHT, layers);
+    await consumer.setPreferredLayers({ spatialLayer, temporalLayer: 2 });
+    return spatialLayer;
+  }
+
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    for (const transport of this.#transports.values()) transport.close();
+    this.#transports.clear();
+  }
+
+  #transport(transportId: string): types.WebRtcTransport {
+    const transport = this.#transports.get(transportId);
+    if (!transport) throw new AppError(ErrorCode.NotFound, `no transport ${transportId} of yours`);
+    return transport;
+  }
+
+  #consumer(consumerId: string): types.Consumer {
+    const consumer = this.#consumers.get(consumerId);
+    if (!consumer) throw new AppError(ErrorCode.NotFound, `no consumer ${consumerId} of yours`);
+    return consumer;
+  }
+}

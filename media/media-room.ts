@@ -1,0 +1,88 @@
+import type { types } from 'mediasoup';
+import { AppError, ErrorCode } from '../protocol/errors.js';
+import { roomMediaCodecs } from './media-codecs.js';
+import { MediaParticipant, type ProducerAppData } from './media-participant.js';
+import { TypedEmitter } from './typed-emitter.js';
+import type { MediaWorker, WorkerPool } from './worker-pool.js';
+
+type MediaRoomEvents = {
+  dominantSpeaker: [participantId: string];
+  /** The router is gone (its worker died); every participant's media with it. */
+  routerClosed: [];
+};
+
+/** One room's media: a router on one worker and the participants' transports in it. */
+export class MediaRoom extends TypedEmitter<MediaRoomEvents> {
+  readonly #participants = new Map<string, MediaParticipant>();
+  #closed = false;
+
+  private constructor(
+    private readonly host: MediaWorker,
+    readonly router: types.Router,
+    private readonly speakerObserver: types.ActiveSpeakerObserver,
+  ) {
+    super();
+    host.routers++;
+    router.observer.on('close', () => {
+      host.routers--;
+      const wasOpen = !this.#closed;
+      this.#closed = true;
+      this.#participants.clear();
+      if (wasOpen) this.emit('routerClosed');
+    });
+    speakerObserver.on('dominantspeaker', ({ producer }) => {
+      const appData = producer.appData as ProducerAppData;
+      this.emit('dominantSpeaker', appData.participantId);
+    });
+  }
+
+  static async create(pool: WorkerPool): Promise<MediaRoom> {
+    const host = pool.leastLoaded();
+    const router = await host.worker.createRouter({ mediaCodecs: roomMediaCodecs });
+    const speakerObserver = await router.createActiveSpeakerObserver({ interval: 300 });
+    return new MediaRoom(host, router, speakerObserver);
+  }
+
+  get workerPid(): number {
+    return this.host.worker.pid;
+  }
+
+  get rtpCapabilities(): types.RtpCapabilities {
+    return this.router.rtpCapabilities;
+  }
+
+  addParticipant(id: string): MediaParticipant {
+    if (this.#closed) throw new AppError(ErrorCode.InvalidState, 'room media is restarting; retry');
+    this.#participants.get(id)?.close();
+    const participant = new MediaParticipant(id, this.router, this.host.webRtcServer, (producer) => {
+      if (producer.kind === 'audio') void this.speakerObserver.addProducer({ producerId: producer.id }).catch(() => {});
+    });
+    this.#participants.set(id, participant);
+    return participant;
+  }
+
+  removeParticipant(id: string): void {
+    this.#participants.get(id)?.close();
+    this.#participants.delete(id);
+  }
+
+  findProducer(producerId: string): types.Producer<ProducerAppData> | undefined {
+    for (const participant of this.#participants.values()) {
+      const producer = participant.producers().find((p) => p.id === producerId);
+      if (producer) return producer;
+    }
+    return undefined;
+  }
+
+  consumerCount(): number {
+    let n = 0;
+    for (const p of this.#participants.values()) n += p.consumerCount();
+    return n;
+  }
+
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.router.close();
+  }
+}

@@ -1,0 +1,104 @@
+import * as mediasoup from 'mediasoup';
+import type { types } from 'mediasoup';
+import type { Logger } from 'pino';
+import { TypedEmitter } from './typed-emitter.js';
+
+export interface WorkerPoolOptions {
+  /** Number of mediasoup-worker processes; one per core by default. */
+  size: number;
+  /** Address the WebRtcServers listen on. */
+  listenIp: string;
+  /** Address put in ICE candidates (a LAN address when listenIp is 0.0.0.0). */
+  announcedIp: string | undefined;
+  /** Worker i listens on UDP and TCP port basePort + i. */
+  basePort: number;
+  rtcMinPort: number;
+  rtcMaxPort: number;
+  logger: Logger;
+}
+
+export interface MediaWorker {
+  readonly index: number;
+  readonly worker: types.Worker;
+  readonly webRtcServer: types.WebRtcServer;
+  routers: number;
+}
+
+type WorkerPoolEvents = {
+  /** A worker died and a new one took its slot; routers on the old one are gone. */
+  workerReplaced: [index: number];
+};
+
+/**
+ * One mediasoup worker per core, each with a WebRtcServer so all its transports share one UDP and
+ * one TCP port. A worker that dies is replaced in the same slot (same ports).
+ */
+export class WorkerPool extends TypedEmitter<WorkerPoolEvents> {
+  readonly #slots: (MediaWorker | undefined)[] = [];
+  #closed = false;
+
+  constructor(private readonly options: WorkerPoolOptions) {
+    super();
+  }
+
+  async start(): Promise<void> {
+    for (let index = 0; index < this.options.size; index++) {
+      this.#slots[index] = await this.#spawn(index);
+    }
+  }
+
+  /** The live worker carrying the fewest routers. */
+  leastLoaded(): MediaWorker {
+    const live = this.#slots.filter((s): s is MediaWorker => s !== undefined && !s.worker.closed);
+    const best = live.sort((a, b) => a.routers - b.routers)[0];
+    if (!best) throw new Error('no live mediasoup worker');
+    return best;
+  }
+
+  workers(): readonly MediaWorker[] {
+    return this.#slots.filter((s): s is MediaWorker => s !== undefined);
+  }
+
+  close(): void {
+    this.#closed = true;
+    for (const slot of this.#slots) slot?.worker.close();
+  }
+
+  async #spawn(index: number): Promise<MediaWorker> {
+    const { logger, listenIp, announcedIp, basePort } = this.options;
+    const worker = await mediasoup.createWorker({
+      logLevel: 'warn',
+      rtcMinPort: this.options.rtcMinPort,
+      rtcMaxPort: this.options.rtcMaxPort,
+    });
+    const port = basePort + index;
+    const webRtcServer = await worker.createWebRtcServer({
+      listenInfos: [
+        { protocol: 'udp', ip: listenIp, announcedIp, port },
+        { protocol: 'tcp', ip: listenIp, announcedIp, port },
+      ],
+    });
+    const slot: MediaWorker = { index, worker, webRtcServer, routers: 0 };
+    worker.on('died', (error) => {
+      if (this.#closed) return;
+      logger.error({ err: error, pid: worker.pid, index }, 'mediasoup worker died; replacing it');
+      void this.#replace(index);
+    });
+    logger.info({ pid: worker.pid, index, port }, 'mediasoup worker started');
+    return slot;
+  }
+
+  async #replace(index: number): Promise<void> {
+    // The dead process may hold its ports for a moment; retry briefly.
+    for (let attempt = 0; attempt < 20 && !this.#closed; attempt++) {
+      try {
+        this.#slots[index] = await this.#spawn(index);
+        this.emit('workerReplaced', index);
+        return;
+      } catch (err) {
+        this.options.logger.warn({ err, index, attempt }, 'mediasoup worker restart failed; retrying');
+        await new Promise((r) => setTimeout(r, 250));
+      }
+    }
+  }
+}

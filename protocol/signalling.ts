@@ -1,0 +1,116 @@
+/**
+ * The socket.io wire protocol between the web client and the server (see docs/PROTOCOL.md).
+ * Requests go out as `request` events with an acknowledgement; the server pushes `notification` events.
+ * Every message is validated with these schemas on the receiving side.
+ */
+import { z } from 'zod';
+import type { types as ms } from 'mediasoup-client';
+import type { ErrorBody } from './errors.js';
+import { Id, PublicUser } from './http.js';
+
+const isPlainObject = (v: unknown): boolean => typeof v === 'object' && v !== null && !Array.isArray(v);
+/** mediasoup's own structures are checked in depth by mediasoup itself; here only their shape. */
+const opaque = <T>() => z.custom<T>(isPlainObject, { message: 'expected an object' });
+
+export const MediaSource = z.enum(['mic', 'camera', 'screen']);
+export type MediaSource = z.infer<typeof MediaSource>;
+export const TransportDirection = z.enum(['send', 'recv']);
+export type TransportDirection = z.infer<typeof TransportDirection>;
+
+export const ProducerInfo = z.object({
+  id: z.string(),
+  kind: z.enum(['audio', 'video']),
+  source: MediaSource,
+  paused: z.boolean(),
+});
+export type ProducerInfo = z.infer<typeof ProducerInfo>;
+
+export const PeerInfo = z.object({
+  id: z.string(),
+  user: PublicUser,
+  producers: z.array(ProducerInfo),
+});
+export type PeerInfo = z.infer<typeof PeerInfo>;
+
+/** Every request: its data schema and its reply type. */
+export const requestSchemas = {
+  joinRoom: z.object({ roomId: Id }),
+  setRtpCapabilities: z.object({ rtpCapabilities: opaque<ms.RtpCapabilities>() }),
+  createTransport: z.object({ direction: TransportDirection }),
+  connectTransport: z.object({ transportId: z.string(), dtlsParameters: opaque<ms.DtlsParameters>() }),
+  restartIce: z.object({ transportId: z.string() }),
+  produce: z.object({
+    transportId: z.string(),
+    kind: z.enum(['audio', 'video']),
+    rtpParameters: opaque<ms.RtpParameters>(),
+    source: MediaSource,
+  }),
+  closeProducer: z.object({ producerId: z.string() }),
+  setProducerPaused: z.object({ producerId: z.string(), paused: z.boolean() }),
+  consume: z.object({ producerId: z.string() }),
+  setConsumerPaused: z.object({ consumerId: z.string(), paused: z.boolean() }),
+  closeConsumer: z.object({ consumerId: z.string() }),
+  setConsumerDisplaySize: z.object({
+    consumerId: z.string(),
+    width: z.number().int().min(0).max(8192),
+    height: z.number().int().min(0).max(8192),
+  }),
+  leaveRoom: z.object({}),
+} as const;
+
+export type RequestMethod = keyof typeof requestSchemas;
+export type RequestData<M extends RequestMethod> = z.infer<(typeof requestSchemas)[M]>;
+
+export interface TransportParams {
+  transportId: string;
+  iceParameters: ms.IceParameters;
+  iceCandidates: ms.IceCandidate[];
+  dtlsParameters: ms.DtlsParameters;
+}
+
+export interface ResponseData {
+  joinRoom: { peerId: string; routerRtpCapabilities: ms.RtpCapabilities; peers: PeerInfo[] };
+  setRtpCapabilities: Record<string, never>;
+  createTransport: TransportParams;
+  connectTransport: Record<string, never>;
+  restartIce: { iceParameters: ms.IceParameters };
+  produce: { producerId: string };
+  closeProducer: Record<string, never>;
+  setProducerPaused: Record<string, never>;
+  consume: {
+    consumerId: string;
+    producerId: string;
+    peerId: string;
+    kind: 'audio' | 'video';
+    rtpParameters: ms.RtpParameters;
+    producerPaused: boolean;
+  };
+  setConsumerPaused: Record<string, never>;
+  closeConsumer: Record<string, never>;
+  setConsumerDisplaySize: { spatialLayer: number };
+  leaveRoom: Record<string, never>;
+}
+
+export const RequestEnvelope = z.object({ method: z.string(), data: z.unknown() });
+
+export type Reply<M extends RequestMethod> = { ok: true; data: ResponseData[M] } | { ok: false; error: ErrorBody };
+
+/** Server → client pushes. */
+export interface NotificationData {
+  peerJoined: { peer: PeerInfo };
+  peerLeft: { peerId: string };
+  producerAdded: { peerId: string; producer: ProducerInfo };
+  producerRemoved: { peerId: string; producerId: string };
+  producerPaused: { peerId: string; producerId: string; paused: boolean };
+  consumerClosed: { consumerId: string };
+  activeSpeaker: { peerId: string | null };
+  /** The room's media was rebuilt (a media worker died): join again with the same producers. */
+  roomReset: { reason: string };
+}
+export type NotificationType = keyof NotificationData;
+export type Notification = { [T in NotificationType]: { type: T; data: NotificationData[T] } }[NotificationType];
+
+/** Largest request the server reads; bigger ones are answered MESSAGE_TOO_LARGE. */
+export const MAX_REQUEST_BYTES = 64 * 1024;
+
+export const SocketEvent = { Request: 'request', Notification: 'notification' } as const;

@@ -1,0 +1,62 @@
+import os from 'node:os';
+import path from 'node:path';
+import { z } from 'zod';
+
+const port = z.coerce.number().int().min(0).max(65535);
+
+const EnvSchema = z.object({
+  DATA_DIR: z.string().default('data'),
+  ORG_CONFIG: z.string().default('config/organisation.json'),
+  HTTP_HOST: z.string().default('127.0.0.1'),
+  HTTP_PORT: port.default(8080),
+  HTTPS_HOST: z.string().default('0.0.0.0'),
+  HTTPS_PORT: port.default(8443),
+  TLS_CERT: z.string().default('certs/out/server.crt'),
+  TLS_KEY: z.string().default('certs/out/server.key'),
+  REDIS_URL: z.string().url().optional(),
+  REDIS_SERVER_BIN: z.string().default('redis-server'),
+  JWT_SECRET: z.string().min(16).optional(),
+  TOKEN_TTL_S: z.coerce.number().int().positive().default(12 * 3600),
+  MEDIA_WORKERS: z.coerce.number().int().positive().default(os.cpus().length),
+  MEDIA_LISTEN_IP: z.string().default('0.0.0.0'),
+  MEDIA_ANNOUNCED_IP: z.string().optional(),
+  MEDIA_PORT: port.default(40000),
+  RTC_MIN_PORT: port.default(40100),
+  RTC_MAX_PORT: port.default(40999),
+  METRICS_TOKEN: z.string().min(16).optional(),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+});
+
+export type Config = ReturnType<typeof loadConfig>;
+
+/** The first non-internal IPv4 address: what phones on the LAN reach this machine at. */
+export function lanAddress(): string | undefined {
+  for (const addrs of Object.values(os.networkInterfaces())) {
+    for (const a of addrs ?? []) if (a.family === 'IPv4' && !a.internal) return a.address;
+  }
+  return undefined;
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
+  const e = EnvSchema.parse(env);
+  const dataDir = path.resolve(e.DATA_DIR);
+  const mediaLoopbackOnly = e.MEDIA_LISTEN_IP.startsWith('127.');
+  return {
+    dataDir,
+    orgConfigPath: path.resolve(e.ORG_CONFIG),
+    http: { host: e.HTTP_HOST, port: e.HTTP_PORT },
+    https: { host: e.HTTPS_HOST, port: e.HTTPS_PORT, certPath: path.resolve(e.TLS_CERT), keyPath: path.resolve(e.TLS_KEY) },
+    redis: { url: e.REDIS_URL, serverBin: e.REDIS_SERVER_BIN },
+    auth: { jwtSecret: e.JWT_SECRET, tokenTtlS: e.TOKEN_TTL_S },
+    media: {
+      workers: e.MEDIA_WORKERS,
+      listenIp: e.MEDIA_LISTEN_IP,
+      announcedIp: e.MEDIA_ANNOUNCED_IP ?? (mediaLoopbackOnly ? undefined : (lanAddress() ?? '127.0.0.1')),
+      basePort: e.MEDIA_PORT,
+      rtcMinPort: e.RTC_MIN_PORT,
+      rtcMaxPort: e.RTC_MAX_PORT,
+    },
+    metricsToken: e.METRICS_TOKEN,
+    logLevel: e.LOG_LEVEL,
+  };
+}

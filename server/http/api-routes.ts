@@ -1,0 +1,86 @@
+import { Router, type Request } from 'express';
+import { AppError, ErrorCode } from '../../protocol/errors.js';
+import { CreateRoomRequest, LoginRequest, type LoginResponse, type RoomInfo } from '../../protocol/http.js';
+import type { AccountStore } from '../auth/account-store.js';
+import type { TokenService } from '../auth/token-service.js';
+import type { AuditLog } from '../audit/audit-log.js';
+import type { Metrics } from '../metrics.js';
+import type { OrgTree } from '../org/org-tree.js';
+import type { RoomManager } from '../rooms/room-manager.js';
+import type { RoomStore } from '../rooms/room-store.js';
+import { RateLimiter } from '../signalling/rate-limiter.js';
+import { requireAuth, requireRole, type AuthedRequest } from './auth-middleware.js';
+import { parseBody } from './http-errors.js';
+
+export interface ApiDeps {
+  accounts: AccountStore;
+  tokens: TokenService;
+  roomStore: RoomStore;
+  rooms: RoomManager;
+  orgTree: () => OrgTree;
+  audit: AuditLog;
+  metrics: Metrics;
+}
+
+export function apiRoutes(deps: ApiDeps): Router {
+  const { accounts, tokens, roomStore, rooms, orgTree, audit, metrics } = deps;
+  const router = Router();
+  const loginLimiters = new Map<string, RateLimiter>();
+
+  router.post('/login', async (req, res) => {
+    const ip = req.ip ?? 'unknown';
+    const limiter = loginLimiters.get(ip) ?? new RateLimiter(1, 10);
+    loginLimiters.set(ip, limiter);
+    if (!limiter.take()) throw new AppError(ErrorCode.RateLimited, 'too many login attempts; wait a moment');
+    const { username, password } = parseBody(LoginRequest, req.body);
+    const user = await accounts.authenticate(username, password);
+    if (!user) {
+      metrics.logins.inc({ outcome: 'denied' });
+      await audit.record({ actor: username, action: 'auth.login', target: username, outcome: 'denied', detail: { ip } });
+      throw new AppError(ErrorCode.Unauthenticated, 'wrong username or password');
+    }
+    metrics.logins.inc({ outcome: 'ok' });
+    await audit.record({ actor: username, action: 'auth.login', target: username, outcome: 'ok', detail: { ip } });
+    const body: LoginResponse = { ...tokens.issue(user), user };
+    res.json(body);
+  });
+
+  router.use(requireAuth(tokens));
+  const userOf = (req: Request) => (req as AuthedRequest).user;
+
+  router.get('/me', (req, res) => {
+    res.json({ user: userOf(req) });
+  });
+
+  router.get('/org', (req, res) => {
+    res.json({ units: orgTree().visibleTo(userOf(req).orgUnitId) });
+  });
+
+  router.get('/rooms', async (req, res) => {
+    const tree = orgTree();
+    const user = userOf(req);
+    const visible: RoomInfo[] = (await roomStore.all())
+      .filter((r) => tree.canAccess(user.orgUnitId, r.orgUnitId))
+      .map((r) => ({ id: r.id, name: r.name, orgUnitId: r.orgUnitId, participants: rooms.live(r.id)?.size ?? 0 }));
+    res.json({ rooms: visible.sort((a, b) => a.id.localeCompare(b.id)) });
+  });
+
+  router.post('/rooms', requireRole('admin', 'commander'), async (req, res) => {
+    const user = userOf(req);
+    const room = parseBody(CreateRoomRequest, req.body);
+    const tree = orgTree();
+    if (!tree.get(room.orgUnitId)) throw new AppError(ErrorCode.BadRequest, `no unit ${room.orgUnitId}`);
+    // Rooms are created for one's own unit or one below it.
+    if (!tree.isAncestorOrSelf(user.orgUnitId, room.orgUnitId)) {
+      await audit.record({ actor: user.username, action: 'room.create', target: room.id, outcome: 'denied' });
+      throw new AppError(ErrorCode.Forbidden, `unit ${room.orgUnitId} is outside your organisation`);
+    }
+    if (!(await roomStore.create({ ...room, createdBy: user.username }))) {
+      throw new AppError(ErrorCode.InvalidState, `room ${room.id} exists`);
+    }
+    await audit.record({ actor: user.username, action: 'room.create', target: room.id, outcome: 'ok', detail: room });
+    res.status(201).json({ room: { ...room, participants: 0 } });
+  });
+
+  return router;
+}

@@ -1,0 +1,26 @@
+import path from 'node:path';
+import express from 'express';
+import type { Logger } from 'pino';
+import { apiRoutes, type ApiDeps } from './api-routes.js';
+import { errorHandler } from './http-errors.js';
+import { opsRoutes } from './ops-routes.js';
+import type { WorkerPool } from '../../media/worker-pool.js';
+
+export function createApp(deps: ApiDeps & { logger: Logger; metricsToken: string | undefined; pool: WorkerPool; webRoot: string }): express.Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.use((req, res, next) => {
+    res.on('finish', () => {
+      const route = req.route?.path ? `${req.baseUrl}${String(req.route.path)}` : 'static';
+      deps.metrics.httpRequests.inc({ route, status: String(res.statusCode) });
+    });
+    next();
+  });
+  app.use(express.json({ limit: '16kb' }));
+  app.use(opsRoutes(deps));
+  app.use('/api', apiRoutes(deps));
+  app.use(express.static(deps.webRoot, { index: 'index.html', maxAge: '1h' }));
+  app.get(/^\/(?!api\/|socket\.io\/).*/, (_req, res) => res.sendFile(path.join(deps.webRoot, 'index.html')));
+  app.use(errorHandler(deps.logger));
+  return app;
+}

@@ -1,0 +1,44 @@
+import { timingSafeEqual } from 'node:crypto';
+import { Router } from 'express';
+import { AppError, ErrorCode } from '../../protocol/errors.js';
+import type { TokenService } from '../auth/token-service.js';
+import type { Metrics } from '../metrics.js';
+import type { RoomManager } from '../rooms/room-manager.js';
+import type { WorkerPool } from '../../media/worker-pool.js';
+
+/** Health, Prometheus metrics and a media overview for operators. */
+export function opsRoutes(deps: { metrics: Metrics; metricsToken: string | undefined; tokens: TokenService; rooms: RoomManager; pool: WorkerPool }): Router {
+  const { metrics, metricsToken, tokens, rooms, pool } = deps;
+  const router = Router();
+
+  router.get('/healthz', (_req, res) => {
+    const live = pool.workers().filter((w) => !w.worker.closed).length;
+    res.status(live > 0 ? 200 : 503).json({ ok: live > 0, mediaWorkers: live });
+  });
+
+  // Scraped with METRICS_TOKEN, or read by an admin with their login token.
+  router.get('/metrics', async (req, res) => {
+    const header = req.headers.authorization ?? '';
+    const bearer = header.startsWith('Bearer ') ? header.slice(7) : '';
+    const isScraper = metricsToken !== undefined && bearer.length === metricsToken.length && timingSafeEqual(Buffer.from(bearer), Buffer.from(metricsToken));
+    if (!isScraper && tokens.verify(bearer || undefined).role !== 'admin') {
+      throw new AppError(ErrorCode.Forbidden, 'metrics need METRICS_TOKEN or an admin');
+    }
+    metrics.liveRooms.set(rooms.liveRooms().length);
+    metrics.roomParticipants.set(rooms.liveRooms().reduce((n, r) => n + r.size, 0));
+    res.type(metrics.registry.contentType).send(await metrics.registry.metrics());
+  });
+
+  router.get('/api/admin/media', (req, res) => {
+    const header = req.headers.authorization ?? '';
+    if (tokens.verify(header.startsWith('Bearer ') ? header.slice(7) : undefined).role !== 'admin') {
+      throw new AppError(ErrorCode.Forbidden, 'admins only');
+    }
+    res.json({
+      workers: pool.workers().map((w) => ({ index: w.index, pid: w.worker.pid, routers: w.routers, closed: w.worker.closed })),
+      rooms: rooms.liveRooms().map((r) => ({ id: r.id, peers: r.size, consumers: r.consumerCount(), workerPid: r.workerPid })),
+    });
+  });
+
+  return router;
+}

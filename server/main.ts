@@ -1,0 +1,99 @@
+import { existsSync, readFileSync } from 'node:fs';
+import http from 'node:http';
+import https from 'node:https';
+import type { AddressInfo } from 'node:net';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { WorkerPool } from '../media/worker-pool.js';
+import { AccountStore } from './auth/account-store.js';
+import { TokenService } from './auth/token-service.js';
+import { AuditLog } from './audit/audit-log.js';
+import { loadConfig } from './config.js';
+import { createApp } from './http/app.js';
+import { createLogger } from './logger.js';
+import { createMetrics } from './metrics.js';
+import { readOrganisationConfig } from './org/organisation-config.js';
+import { OrgStore } from './org/org-store.js';
+import { seedOrganisation } from './org/seed.js';
+import { RoomManager } from './rooms/room-manager.js';
+import { RoomStore } from './rooms/room-store.js';
+import { createRequestHandlers } from './signalling/request-handlers.js';
+import { createSocketServer } from './signalling/socket-server.js';
+import { connectRedis } from './store/redis-connection.js';
+
+const projectRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+
+async function main(): Promise<void> {
+  const config = loadConfig();
+  const logger = createLogger(config.logLevel);
+  const metrics = createMetrics();
+
+  const store = await connectRedis({ ...config.redis, dataDir: config.dataDir }, logger);
+  const orgStore = new OrgStore(store.redis);
+  const accounts = new AccountStore(store.redis);
+  const roomStore = new RoomStore(store.redis);
+  const seeded = await seedOrganisation(await readOrganisationConfig(config.orgConfigPath), { org: orgStore, accounts, rooms: roomStore });
+  logger.info({ seeded }, 'organisation loaded');
+  let orgTree = await orgStore.loadTree();
+  const tokens = await TokenService.create(store.redis, config.auth.jwtSecret, config.auth.tokenTtlS);
+  const audit = new AuditLog(store.redis, logger);
+
+  process.env['MEDIASOUP_WORKER_BIN'] ??= path.join(projectRoot, 'node_modules/mediasoup/worker/out/Release/mediasoup-worker');
+  const pool = new WorkerPool({ size: config.media.workers, ...config.media, logger });
+  pool.on('workerReplaced', () => metrics.workerDeaths.inc());
+  await pool.start();
+  const rooms = new RoomManager(pool, logger);
+
+  const app = createApp({
+    accounts, tokens, roomStore, rooms, audit, metrics, logger, pool,
+    orgTree: () => orgTree,
+    metricsToken: config.metricsToken,
+    webRoot: path.join(projectRoot, 'web-client/dist'),
+  });
+  const servers: http.Server[] = [http.createServer(app)];
+  const hasTls = existsSync(config.https.certPath) && existsSync(config.https.keyPath);
+  if (hasTls) {
+    servers.push(https.createServer({ cert: readFileSync(config.https.certPath), key: readFileSync(config.https.keyPath) }, app));
+  }
+  const handlers = createRequestHandlers({ rooms, roomStore, orgTree: () => orgTree, audit });
+  const io = createSocketServer({
+    servers, tokens, handlers, metrics, logger,
+    onDisconnect: async (session) => void (await handlers.leaveRoom(session, {})),
+  });
+
+  const listen = (server: http.Server, host: string, port: number) =>
+    new Promise<number>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(port, host, () => resolve((server.address() as AddressInfo).port));
+    });
+  const httpPort = await listen(servers[0]!, config.http.host, config.http.port);
+  const httpUrl = `http://${config.http.host}:${httpPort}`;
+  let httpsUrl: string | undefined;
+  if (servers[1]) {
+    const port = await listen(servers[1], config.https.host, config.https.port);
+    httpsUrl = `https://${config.media.announcedIp ?? 'localhost'}:${port}`;
+  }
+  logger.info({ httpUrl, httpsUrl, workers: pool.workers().map((w) => w.worker.pid) }, 'listening');
+
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, 'shutting down');
+    io.close();
+    rooms.closeAll();
+    pool.close();
+    for (const s of servers) s.close();
+    await store.close();
+    process.exit(0);
+  };
+  process.on('SIGTERM', () => void stop('SIGTERM'));
+  process.on('SIGINT', () => void stop('SIGINT'));
+  orgTree = await orgStore.loadTree();
+}
+
+main().catch((err: unknown) => {
+  // Startup failures are printed plainly: they are read by a person at a terminal.
+  console.error('startup failed:', err instanceof Error ? err.message : err);
+  process.exit(1);
+});

@@ -1,0 +1,28 @@
+import client from 'prom-client';
+
+/** Prometheus metrics, one registry per server instance so tests can run several in one process. */
+export function createMetrics() {
+  const registry = new client.Registry();
+  client.collectDefaultMetrics({ register: registry });
+  return {
+    registry,
+    httpRequests: new client.Counter({
+      name: 'ecs_http_requests_total',
+      help: 'HTTP requests by route and status',
+      labelNames: ['route', 'status'] as const,
+      registers: [registry],
+    }),
+    signallingRequests: new client.Counter({
+      name: 'ecs_signalling_requests_total',
+      help: 'Socket.io requests by method and outcome (ok or error code)',
+      labelNames: ['method', 'outcome'] as const,
+      registers: [registry],
+    }),
+    connectedSockets: new client.Gauge({ name: 'ecs_connected_sockets', help: 'Connected signalling sockets', registers: [registry] }),
+    roomParticipants: new client.Gauge({ name: 'ecs_room_participants', help: 'Participants in live rooms', registers: [registry] }),
+    liveRooms: new client.Gauge({ name: 'ecs_live_rooms', help: 'Rooms with media running', registers: [registry] }),
+    workerDeaths: new client.Counter({ name: 'ecs_media_worker_deaths_total', help: 'mediasoup workers that died and were replaced', registers: [registry] }),
+    logins: new client.Counter({ name: 'ecs_logins_total', help: 'Login attempts by outcome', labelNames: ['outcome'] as const, registers: [registry] }),
+  };
+}
+export type Metrics = ReturnType<typeof createMetrics>;

@@ -1,0 +1,169 @@
+import { randomUUID } from 'node:crypto';
+import type { Logger } from 'pino';
+import type { types } from 'mediasoup';
+import { AppError, ErrorCode } from '../../protocol/errors.js';
+import type { PublicUser } from '../../protocol/http.js';
+import type { MediaSource, Notification, PeerInfo, RequestData, ResponseData } from '../../protocol/signalling.js';
+import { MediaRoom } from '../../media/media-room.js';
+import type { WorkerPool } from '../../media/worker-pool.js';
+import { Peer, type Notify } from './peer.js';
+import type { RoomDefinition } from './room-store.js';
+
+/**
+ * A live room: its peers and its media. When the media worker under it dies, the room rebuilds its
+ * media on a live worker and tells every peer to publish and subscribe again (roomReset).
+ */
+export class Room {
+  readonly #peers = new Map<string, Peer>();
+  #media: MediaRoom;
+  #closed = false;
+
+  private constructor(
+    readonly definition: RoomDefinition,
+    media: MediaRoom,
+    private readonly pool: WorkerPool,
+    private readonly logger: Logger,
+  ) {
+    this.#media = media;
+    this.#attach(media);
+  }
+
+  static async open(definition: RoomDefinition, pool: WorkerPool, logger: Logger): Promise<Room> {
+    return new Room(definition, await MediaRoom.create(pool), pool, logger.child({ room: definition.id }));
+  }
+
+  get id(): string {
+    return this.definition.id;
+  }
+
+  get size(): number {
+    return this.#peers.size;
+  }
+
+  get workerPid(): number {
+    return this.#media.workerPid;
+  }
+
+  consumerCount(): number {
+    return this.#media.consumerCount();
+  }
+
+  join(user: PublicUser, notify: Notify): { peer: Peer; reply: ResponseData['joinRoom'] } {
+    if (this.#closed) throw new AppError(ErrorCode.InvalidState, 'room closed');
+    const id = randomUUID();
+    const peer = new Peer(id, user, notify, this.#newParticipant(id));
+    const others = [...this.#peers.values()].map((p) => p.info());
+    this.#peers.set(id, peer);
+    this.#broadcast({ type: 'peerJoined', data: { peer: peer.info() } }, id);
+    return { peer, reply: { peerId: id, routerRtpCapabilities: this.#media.rtpCapabilities as WireCapabilities, peers: others } };
+  }
+
+  leave(peerId: string): void {
+    const peer = this.#peers.get(peerId);
+    if (!peer) return;
+    this.#peers.delete(peerId);
+    peer.media.close();
+    this.#media.removeParticipant(peerId);
+    this.#broadcast({ type: 'peerLeft', data: { peerId } });
+  }
+
+  peers(): PeerInfo[] {
+    return [...this.#peers.values()].map((p) => p.info());
+  }
+
+  async produce(peer: Peer, data: RequestData<'produce'>): Promise<ResponseData['produce']> {
+    const producer = await peer.media.produce(
+      data.transportId,
+      data.kind,
+      data.rtpParameters as types.RtpParameters,
+      data.source,
+    );
+    producer.observer.on('close', () => {
+      if (this.#peers.has(peer.id)) {
+        this.#broadcast({ type: 'producerRemoved', data: { peerId: peer.id, producerId: producer.id } }, peer.id);
+      }
+    });
+    this.#broadcast(
+      { type: 'producerAdded', data: { peerId: peer.id, producer: producerInfo(producer, data.source) } },
+      peer.id,
+    );
+    return { producerId: producer.id };
+  }
+
+  async setProducerPaused(peer: Peer, producerId: string, paused: boolean): Promise<void> {
+    const producer = peer.media.producer(producerId);
+    if (paused) await producer.pause();
+    else await producer.resume();
+    this.#broadcast({ type: 'producerPaused', data: { peerId: peer.id, producerId, paused } }, peer.id);
+  }
+
+  async consume(peer: Peer, producerId: string): Promise<ResponseData['consume']> {
+    const producer = this.#media.findProducer(producerId);
+    if (!producer) throw new AppError(ErrorCode.NotFound, `no producer ${producerId} in this room`);
+    if (producer.appData.participantId === peer.id) throw new AppError(ErrorCode.BadRequest, 'cannot consume your own producer');
+    const consumer = await peer.media.consume(producer);
+    return {
+      consumerId: consumer.id,
+      producerId,
+      peerId: producer.appData.participantId,
+      kind: consumer.kind,
+      rtpParameters: consumer.rtpParameters as ResponseData['consume']['rtpParameters'],
+      producerPaused: consumer.producerPaused,
+    };
+  }
+
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    for (const peer of this.#peers.values()) peer.media.close();
+    this.#peers.clear();
+    this.#media.close();
+  }
+
+  #newParticipant(peerId: string) {
+    const participant = this.#media.addParticipant(peerId);
+    participant.on('consumerClosed', (consumerId) => {
+      this.#peers.get(peerId)?.notify({ type: 'consumerClosed', data: { consumerId } });
+    });
+    return participant;
+  }
+
+  #attach(media: MediaRoom): void {
+    media.on('dominantSpeaker', (peerId) => this.#broadcast({ type: 'activeSpeaker', data: { peerId } }));
+    media.on('routerClosed', () => {
+      if (!this.#closed) void this.#rebuildMedia();
+    });
+  }
+
+  async #rebuildMedia(): Promise<void> {
+    this.logger.warn({ peers: this.#peers.size }, 'room media lost; rebuilding on a live worker');
+    const deadline = Date.now() + 15_000;
+    while (!this.#closed) {
+      try {
+        this.#media = await MediaRoom.create(this.pool);
+        break;
+      } catch (err) {
+        if (Date.now() > deadline) {
+          this.logger.error({ err }, 'no media worker came back; closing room');
+          this.#broadcast({ type: 'roomReset', data: { reason: 'media unavailable' } });
+          return;
+        }
+        await new Promise((r) => setTimeout(r, 200));
+      }
+    }
+    this.#attach(this.#media);
+    for (const peer of this.#peers.values()) peer.media = this.#newParticipant(peer.id);
+    this.#broadcast({ type: 'roomReset', data: { reason: 'media worker restarted' } });
+  }
+
+  #broadcast(notification: Notification, exceptPeerId?: string): void {
+    for (const peer of this.#peers.values()) if (peer.id !== exceptPeerId) peer.notify(notification);
+  }
+}
+
+/** mediasoup (server) and mediasoup-client describe the same JSON with slightly different optionality. */
+type WireCapabilities = ResponseData['joinRoom']['routerRtpCapabilities'];
+
+function producerInfo(producer: types.Producer, source: MediaSource) {
+  return { id: producer.id, kind: producer.kind, source, paused: producer.paused };
+}

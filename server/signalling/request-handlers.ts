@@ -1,0 +1,124 @@
+import type { types } from 'mediasoup';
+import { AppError, ErrorCode } from '../../protocol/errors.js';
+import type { RequestData, RequestMethod, ResponseData } from '../../protocol/signalling.js';
+import type { AuditLog } from '../audit/audit-log.js';
+import type { OrgTree } from '../org/org-tree.js';
+import type { RoomManager } from '../rooms/room-manager.js';
+import type { RoomStore } from '../rooms/room-store.js';
+import type { Session } from './session.js';
+
+export interface HandlerDeps {
+  rooms: RoomManager;
+  roomStore: RoomStore;
+  orgTree: () => OrgTree;
+  audit: AuditLog;
+}
+
+export type RequestHandlers = {
+  [M in RequestMethod]: (session: Session, data: RequestData<M>) => Promise<ResponseData[M]>;
+};
+
+const empty = {} as Record<string, never>;
+
+/** Each request validated by the dispatcher arrives here and only calls into rooms and media. */
+export function createRequestHandlers({ rooms, roomStore, orgTree, audit }: HandlerDeps): RequestHandlers {
+  const audited = (session: Session, action: string, target: string, detail?: Record<string, unknown>) =>
+    audit.record({ actor: session.user.username, action, target, outcome: 'ok', ...(detail ? { detail } : {}) });
+
+  const leave = async (session: Session): Promise<void> => {
+    const { room, peer } = session;
+    if (!room || !peer) return;
+    session.room = undefined;
+    session.peer = undefined;
+    room.leave(peer.id);
+    rooms.closeIfEmpty(room);
+    await audited(session, 'room.leave', room.id);
+  };
+
+  return {
+    async joinRoom(session, { roomId }) {
+      const definition = await roomStore.get(roomId);
+      if (!definition) throw new AppError(ErrorCode.NotFound, `no room ${roomId}`);
+      if (!orgTree().canAccess(session.user.orgUnitId, definition.orgUnitId)) {
+        await audit.record({ actor: session.user.username, action: 'room.join', target: roomId, outcome: 'denied' });
+        throw new AppError(ErrorCode.Forbidden, `room ${roomId} is outside your organisation`);
+      }
+      await leave(session);
+      const room = await rooms.open(definition);
+      const { peer, reply } = room.join(session.user, session.notify);
+      session.room = room;
+      session.peer = peer;
+      await audited(session, 'room.join', roomId, { peerId: peer.id });
+      return reply;
+    },
+
+    async setRtpCapabilities(session, { rtpCapabilities }) {
+      session.inRoom().peer.media.setRtpCapabilities(rtpCapabilities as types.RtpCapabilities);
+      return empty;
+    },
+
+    async createTransport(session, { direction }) {
+      const transport = await session.inRoom().peer.media.createTransport(direction);
+      return {
+        transportId: transport.id,
+        iceParameters: transport.iceParameters,
+        iceCandidates: transport.iceCandidates as ResponseData['createTransport']['iceCandidates'],
+        dtlsParameters: transport.dtlsParameters as ResponseData['createTransport']['dtlsParameters'],
+      };
+    },
+
+    async connectTransport(session, { transportId, dtlsParameters }) {
+      await session.inRoom().peer.media.connectTransport(transportId, dtlsParameters as types.DtlsParameters);
+      return empty;
+    },
+
+    async restartIce(session, { transportId }) {
+      return { iceParameters: await session.inRoom().peer.media.restartIce(transportId) };
+    },
+
+    async produce(session, data) {
+      const { room, peer } = session.inRoom();
+      const reply = await room.produce(peer, data);
+      await audited(session, 'media.publish', room.id, { kind: data.kind, source: data.source, producerId: reply.producerId });
+      return reply;
+    },
+
+    async closeProducer(session, { producerId }) {
+      const { room, peer } = session.inRoom();
+      peer.media.producer(producerId).close();
+      await audited(session, 'media.unpublish', room.id, { producerId });
+      return empty;
+    },
+
+    async setProducerPaused(session, { producerId, paused }) {
+      const { room, peer } = session.inRoom();
+      await room.setProducerPaused(peer, producerId, paused);
+      await audited(session, paused ? 'media.mute' : 'media.unmute', room.id, { producerId });
+      return empty;
+    },
+
+    async consume(session, { producerId }) {
+      const { room, peer } = session.inRoom();
+      return room.consume(peer, producerId);
+    },
+
+    async setConsumerPaused(session, { consumerId, paused }) {
+      await session.inRoom().peer.media.setConsumerPaused(consumerId, paused);
+      return empty;
+    },
+
+    async closeConsumer(session, { consumerId }) {
+      session.inRoom().peer.media.closeConsumer(consumerId);
+      return empty;
+    },
+
+    async setConsumerDisplaySize(session, { consumerId, height }) {
+      return { spatialLayer: await session.inRoom().peer.media.setConsumerDisplaySize(consumerId, height) };
+    },
+
+    async leaveRoom(session) {
+      await leave(session);
+      return empty;
+    },
+  };
+}

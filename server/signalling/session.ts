@@ -1,0 +1,20 @@
+import type { PublicUser } from '../../protocol/http.js';
+import { AppError, ErrorCode } from '../../protocol/errors.js';
+import type { Peer, Notify } from '../rooms/peer.js';
+import type { Room } from '../rooms/room.js';
+
+/** What one authenticated socket is doing: which room it is in, as which peer. */
+export class Session {
+  room: Room | undefined;
+  peer: Peer | undefined;
+
+  constructor(
+    readonly user: PublicUser,
+    readonly notify: Notify,
+  ) {}
+
+  inRoom(): { room: Room; peer: Peer } {
+    if (!this.room || !this.peer) throw new AppError(ErrorCode.NotInRoom, 'join a room first');
+    return { room: this.room, peer: this.peer };
+  }
+}

@@ -1,0 +1,100 @@
+import jwt from 'jsonwebtoken';
+import type { Page } from 'puppeteer-core';
+import { io, type Socket } from 'socket.io-client';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { joinAs, launchBrowser, receiveStats, waitDecodingFrom, type TestBrowser } from '../helpers/browser.js';
+import { login, startServer, type RunningServer } from '../helpers/server-process.js';
+
+const JWT_SECRET = 'test-secret-0123456789abcdef';
+const ROOM = 'county-01-room';
+
+interface ErrorReply { ok: false; error: { code: string; message: string } }
+
+describe('bad input gets a clear error while a room keeps working', () => {
+  let server: RunningServer;
+  let chromium: TestBrowser;
+  let watcher: Page;
+  let framesBefore = 0;
+  const sockets: Socket[] = [];
+
+  const framesFromPublisher = async () => (await receiveStats(watcher)).find((s) => s.name === 'field03')?.framesDecoded ?? 0;
+
+  beforeAll(async () => {
+    server = await startServer({ env: { JWT_SECRET } });
+    chromium = await launchBrowser();
+    await joinAs(chromium.browser, server.url, 'field03', 'field123', ROOM);
+    watcher = await joinAs(chromium.browser, server.url, 'county01', 'county123', ROOM);
+    await waitDecodingFrom(watcher, ['field03'], 20_000);
+    framesBefore = await framesFromPublisher();
+  });
+
+  afterAll(async () => {
+    for (const s of sockets) s.close();
+    await chromium?.close();
+    await server?.stop();
+  });
+
+  const connect = (auth: Record<string, unknown>): Promise<{ socket: Socket; error?: { code: string } }> =>
+    new Promise((resolve) => {
+      const socket = io(server.url, { auth, transports: ['websocket'], reconnection: false, forceNew: true });
+      sockets.push(socket);
+      socket.once('connect', () => resolve({ socket }));
+      socket.once('connect_error', (err) => resolve({ socket, error: (err as Error & { data: { code: string } }).data }));
+    });
+
+  const request = (socket: Socket, payload: unknown): Promise<ErrorReply | { ok: true }> =>
+    socket.timeout(5000).emitWithAck('request', payload) as Promise<ErrorReply | { ok: true }>;
+
+  it('refuses a socket with no token, an expired token and a forged token', async () => {
+    expect((await connect({})).error?.code).toBe('UNAUTHENTICATED');
+    const claims = { usr: 'county01', name: 'x', unit: 'county-01', role: 'operator' };
+    const expired = jwt.sign({ ...claims, exp: Math.floor(Date.now() / 1000) - 60 }, JWT_SECRET, { subject: 'u-county01' });
+    expect((await connect({ token: expired })).error?.code).toBe('TOKEN_EXPIRED');
+    const forged = jwt.sign(claims, 'not-the-server-secret-000000', { subject: 'u-county01', expiresIn: 600 });
+    expect((await connect({ token: forged })).error?.code).toBe('INVALID_TOKEN');
+    const unsigned = jwt.sign({ ...claims, role: 'admin' }, '', { algorithm: 'none', subject: 'u-county01' } as jwt.SignOptions);
+    expect((await connect({ token: unsigned })).error?.code).toBe('INVALID_TOKEN');
+    expect((await connect({ token: 'garbage' })).error?.code).toBe('INVALID_TOKEN');
+  });
+
+  it('answers malformed and oversized messages with BAD_REQUEST and MESSAGE_TOO_LARGE', async () => {
+    const { socket } = await connect({ token: await login(server.url, 'county02', 'county123') });
+    const code = async (payload: unknown) => ((await request(socket, payload)) as ErrorReply).error?.code;
+    expect(await code('just a string')).toBe('BAD_REQUEST');
+    expect(await code({ method: 'noSuchMethod', data: {} })).toBe('BAD_REQUEST');
+    expect(await code({ method: 'joinRoom', data: { roomId: 42 } })).toBe('BAD_REQUEST');
+    expect(await code({ method: 'joinRoom', data: { roomId: '../../etc/passwd' } })).toBe('BAD_REQUEST');
+    expect(await code({ method: 'produce', data: { transportId: 'x', kind: 'video', rtpParameters: {}, source: 'camera' } })).toBe('NOT_IN_ROOM');
+    expect(await code({ method: 'joinRoom', data: { roomId: 'x'.repeat(200_000) } })).toBe('MESSAGE_TOO_LARGE');
+    // The socket is still usable after all of that.
+    expect(await code({ method: 'joinRoom', data: { roomId: 'no-such-room' } })).toBe('NOT_FOUND');
+  });
+
+  it('refuses joining a room outside the caller organisation (and audits it)', async () => {
+    const { socket } = await connect({ token: await login(server.url, 'county02', 'county123') });
+    const reply = (await request(socket, { method: 'joinRoom', data: { roomId: ROOM } })) as ErrorReply;
+    expect(reply.error.code).toBe('FORBIDDEN');
+    expect(server.logs.some((l) => l.includes('"action":"room.join"') && l.includes('"outcome":"denied"'))).toBe(true);
+  });
+
+  it('answers bad HTTP calls with clear errors', async () => {
+    const post = (body: string) => fetch(`${server.url}/api/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+    const bad = await post('{not json');
+    expect(bad.status).toBe(400);
+    expect(((await bad.json()) as ErrorReply).error.code).toBe('BAD_REQUEST');
+    const wrong = await post(JSON.stringify({ username: 'county01', password: 'wrong' }));
+    expect(wrong.status).toBe(401);
+    const huge = await post(JSON.stringify({ username: 'a', password: 'p'.repeat(100_000) }));
+    expect(huge.status).toBe(413);
+    const noToken = await fetch(`${server.url}/api/rooms`);
+    expect(noToken.status).toBe(401);
+    const forged = await fetch(`${server.url}/api/rooms`, { headers: { authorization: 'Bearer abc.def.ghi' } });
+    expect(((await forged.json()) as ErrorReply).error.code).toBe('INVALID_TOKEN');
+  });
+
+  it('kept decoding the publisher throughout', async () => {
+    await waitDecodingFrom(watcher, ['field03'], 5_000);
+    expect(await framesFromPublisher()).toBeGreaterThan(framesBefore);
+    expect(server.process.exitCode).toBeNull();
+  });
+});

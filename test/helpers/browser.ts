@@ -1,0 +1,106 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import puppeteer, { type Browser, type Page } from 'puppeteer-core';
+import { waitFor } from './wait.js';
+
+export const CHROMIUM = process.env['CHROMIUM_BIN'] ?? '/usr/bin/chromium';
+
+export interface TestBrowser {
+  browser: Browser;
+  close(): Promise<void>;
+}
+
+/** Debian's Chromium, headless, with a fake camera (moving picture) and a fake microphone (beeps). */
+export async function launchBrowser(extraArgs: string[] = []): Promise<TestBrowser> {
+  const userDataDir = await mkdtemp(path.join(os.tmpdir(), 'ecs-chromium-'));
+  const browser = await puppeteer.launch({
+    executablePath: CHROMIUM,
+    headless: true,
+    userDataDir,
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--use-fake-ui-for-media-stream',
+      // 15 fps keeps three encoding browsers and the server within two cores.
+      '--use-fake-device-for-media-stream=fps=15',
+      '--autoplay-policy=no-user-gesture-required',
+      '--disable-renderer-backgrounding',
+      '--disable-background-timer-throttling',
+      '--disable-backgrounding-occluded-windows',
+      ...extraArgs,
+    ],
+  });
+  return {
+    browser,
+    async close() {
+      await browser.close().catch(() => undefined);
+      await rm(userDataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+export interface PeerReceiveStats {
+  peerId: string;
+  name: string;
+  framesDecoded: number;
+  frameWidth: number;
+  audioEnergy: number;
+  audioLevel: number;
+}
+
+/** Logs in through the real login form and enters a room from the room list, in a fresh browser context. */
+export async function joinAs(browser: Browser, url: string, username: string, password: string, roomId: string): Promise<Page> {
+  const context = await browser.createBrowserContext();
+  const page = await context.newPage();
+  page.on('pageerror', (err) => console.error(`[${username}] page error:`, err));
+  await page.setViewport({ width: 1280, height: 720 });
+  await page.goto(url);
+  await page.type('input[name=username]', username);
+  await page.type('input[name=password]', password);
+  await page.click('#login-form button[type=submit]');
+  const enter = `[data-room="${roomId}"] button`;
+  await page.waitForSelector(enter, { timeout: 10_000 });
+  await page.click(enter);
+  await page.waitForSelector('#gallery', { timeout: 10_000 });
+  return page;
+}
+
+export function receiveStats(page: Page): Promise<PeerReceiveStats[]> {
+  return page.evaluate(() => (window as unknown as { __diag: { stats(): Promise<PeerReceiveStats[]> } }).__diag.stats());
+}
+
+async function statsByName(page: Page): Promise<Map<string, PeerReceiveStats>> {
+  return new Map((await receiveStats(page)).map((s) => [s.name, s]));
+}
+
+/**
+ * Waits until `page` decodes video from every named user, its frame count rising after it was first
+ * seen above zero (for the same peer), and, with `audio`, receives audio energy from each.
+ */
+export async function waitDecodingFrom(page: Page, usernames: string[], timeoutMs: number, opts: { audio?: boolean } = {}): Promise<void> {
+  const firstSeen = new Map<string, { peerId: string; frames: number }>();
+  await waitFor(
+    `${usernames.join(', ')} decoded`,
+    async () => {
+      const now = await statsByName(page);
+      return usernames.every((u) => {
+        const s = now.get(u);
+        if (!s || s.framesDecoded === 0 || (opts.audio && s.audioEnergy <= 0)) return false;
+        const seen = firstSeen.get(u);
+        if (!seen || seen.peerId !== s.peerId) {
+          firstSeen.set(u, { peerId: s.peerId, frames: s.framesDecoded });
+          return false;
+        }
+        return s.framesDecoded > seen.frames;
+      });
+    },
+    timeoutMs,
+    50,
+  );
+}

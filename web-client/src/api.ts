@@ -1,0 +1,29 @@
+import { LoginResponse, RoomInfo, type LoginRequest } from '../../protocol/http.js';
+import type { ErrorBody } from '../../protocol/errors.js';
+import { z } from 'zod';
+
+export class ApiError extends Error {
+  constructor(readonly body: ErrorBody) {
+    super(body.message);
+  }
+}
+
+async function call<S extends z.ZodTypeAny>(schema: S, path: string, init: RequestInit & { token?: string }): Promise<z.infer<S>> {
+  const headers: Record<string, string> = { 'content-type': 'application/json' };
+  if (init.token) headers['authorization'] = `Bearer ${init.token}`;
+  const res = await fetch(path, { ...init, headers });
+  const json: unknown = await res.json().catch(() => ({}));
+  if (!res.ok) {
+    const err = (json as { error?: ErrorBody }).error ?? { code: 'INTERNAL', message: res.statusText };
+    throw new ApiError(err as ErrorBody);
+  }
+  return schema.parse(json);
+}
+
+export function login(body: LoginRequest): Promise<LoginResponse> {
+  return call(LoginResponse, '/api/login', { method: 'POST', body: JSON.stringify(body) });
+}
+
+export async function listRooms(token: string): Promise<RoomInfo[]> {
+  return (await call(z.object({ rooms: z.array(RoomInfo) }), '/api/rooms', { token })).rooms;
+}

@@ -1,0 +1,50 @@
+import type { RoomClient } from './room-client.js';
+
+export interface PeerReceiveStats {
+  peerId: string;
+  name: string;
+  framesDecoded: number;
+  frameWidth: number;
+  audioEnergy: number;
+  audioLevel: number;
+}
+
+/**
+ * window.__diag: what this browser receives, read from WebRTC stats. Used by support staff from the
+ * console, and by the end-to-end tests and benchmarks to see real decoded frames and real audio.
+ */
+export function installDiagnostics(getClient: () => RoomClient | undefined, marks: Record<string, number>): void {
+  const diag = {
+    marks,
+    state: () => getClient()?.state ?? 'none',
+    peerId: () => getClient()?.peerId ?? '',
+    async stats(): Promise<PeerReceiveStats[]> {
+      const client = getClient();
+      if (!client) return [];
+      const byPeer = new Map<string, PeerReceiveStats>();
+      for (const [producerId, consumer] of client.consumers) {
+        const peer = [...client.peers.values()].find((p) => p.producers.has(producerId));
+        if (!peer) continue;
+        const row = byPeer.get(peer.info.id) ?? { peerId: peer.info.id, name: peer.info.user.username, framesDecoded: 0, frameWidth: 0, audioEnergy: 0, audioLevel: 0 };
+        byPeer.set(peer.info.id, row);
+        const report = await consumer.getStats();
+        report.forEach((s: Record<string, unknown>) => {
+          if (s['type'] !== 'inbound-rtp') return;
+          if (s['kind'] === 'video') {
+            row.framesDecoded += Number(s['framesDecoded'] ?? 0);
+            row.frameWidth = Math.max(row.frameWidth, Number(s['frameWidth'] ?? 0));
+          } else {
+            row.audioEnergy += Number(s['totalAudioEnergy'] ?? 0);
+            row.audioLevel = Math.max(row.audioLevel, Number(s['audioLevel'] ?? 0));
+          }
+        });
+      }
+      return [...byPeer.values()];
+    },
+    /** Drops the signalling connection as a network loss would; the client recovers by itself. */
+    dropConnection(): void {
+      getClient()?.signalling.socket.io.engine.close();
+    },
+  };
+  (window as unknown as { __diag: typeof diag }).__diag = diag;
+}

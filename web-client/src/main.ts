@@ -1,0 +1,119 @@
+import type { LoginResponse } from '../../protocol/http.js';
+import { currentLang, setLang, t, type MessageKey } from './i18n.js';
+import { installDiagnostics } from './diagnostics.js';
+import { CAMERA_CONSTRAINTS, RoomClient } from './room-client.js';
+import { SignallingClient } from './signalling-client.js';
+import { renderLogin } from './ui/login-view.js';
+import { renderRoom } from './ui/room-view.js';
+import { renderRooms } from './ui/rooms-view.js';
+
+const view = document.getElementById('view')!;
+const who = document.getElementById('who')!;
+const logoutButton = document.getElementById('logout')!;
+const langButton = document.getElementById('lang')!;
+const banner = document.getElementById('conn-banner')!;
+const marks: Record<string, number> = {};
+let session: LoginResponse | undefined = readSession();
+let client: RoomClient | undefined;
+let rerender: () => void = () => undefined;
+
+installDiagnostics(() => client, marks);
+
+function readSession(): LoginResponse | undefined {
+  const raw = sessionStorage.getItem('session');
+  if (!raw) return undefined;
+  const s = JSON.parse(raw) as LoginResponse;
+  return s.expiresAt > Date.now() ? s : undefined;
+}
+
+function translateStatic(): void {
+  document.title = t('app.title');
+  for (const el of document.querySelectorAll<HTMLElement>('[data-i18n]')) el.textContent = t(el.dataset['i18n'] as MessageKey);
+  langButton.textContent = t('app.lang');
+}
+
+function showLogin(): void {
+  who.textContent = '';
+  logoutButton.hidden = true;
+  rerender = showLogin;
+  renderLogin(view, (s) => {
+    marks['loggedIn'] = performance.now();
+    session = s;
+    sessionStorage.setItem('session', JSON.stringify(s));
+    void showRooms();
+  });
+}
+
+async function showRooms(): Promise<void> {
+  if (!session) return showLogin();
+  who.textContent = session.user.displayName;
+  logoutButton.hidden = false;
+  rerender = () => void showRooms();
+  try {
+    await renderRooms(view, session.token, (roomId, name) => void enterRoom(roomId, name));
+  } catch {
+    logout();
+  }
+}
+
+async function localMedia(): Promise<MediaStream> {
+  try {
+    return await navigator.mediaDevices.getUserMedia({ audio: true, video: CAMERA_CONSTRAINTS });
+  } catch {
+    // No camera (or it is refused): join with what there is rather than not at all.
+    return navigator.mediaDevices.getUserMedia({ audio: true }).catch(() => new MediaStream());
+  }
+}
+
+async function enterRoom(roomId: string, roomName: string): Promise<void> {
+  if (!session) return showLogin();
+  const user = session.user;
+  const stream = await localMedia();
+  const signalling = new SignallingClient(session.token);
+  signalling.socket.on('connect_error', (err) => {
+    const code = (err as Error & { data?: { code?: string } }).data?.code;
+    if (code === 'TOKEN_EXPIRED' || code === 'INVALID_TOKEN' || code === 'UNAUTHENTICATED') logout();
+  });
+  const preferH264 = new URLSearchParams(location.search).get('codec') === 'h264';
+  client = new RoomClient(signalling, roomId, { stream, preferH264 });
+  client.onChange(() => showConnection(client?.state));
+  const leave = async () => {
+    dispose();
+    await client?.close();
+    client = undefined;
+    for (const track of stream.getTracks()) track.stop();
+    showConnection(undefined);
+    void showRooms();
+  };
+  let dispose = () => {};
+  rerender = () => {
+    dispose();
+    if (client) dispose = renderRoom(view, client, { roomName, user, localStream: stream, onLeave: () => void leave() });
+  };
+  rerender();
+  await client.start();
+}
+
+function showConnection(state: string | undefined): void {
+  const text = state === 'offline' ? t('conn.lost') : state === 'recovering' ? t('conn.media') : '';
+  banner.textContent = text;
+  banner.hidden = !text;
+}
+
+function logout(): void {
+  void client?.close();
+  client = undefined;
+  session = undefined;
+  sessionStorage.removeItem('session');
+  showLogin();
+}
+
+langButton.addEventListener('click', () => {
+  setLang(currentLang() === 'zh' ? 'en' : 'zh');
+  translateStatic();
+  rerender();
+});
+logoutButton.addEventListener('click', logout);
+translateStatic();
+if (session) void showRooms();
+else showLogin();

@@ -1,0 +1,330 @@
+import { Device } from 'mediasoup-client';
+import type { types } from 'mediasoup-client';
+import type { MediaSource, Notification, PeerInfo, ProducerInfo, TransportDirection } from '../../protocol/signalling.js';
+import type { SignallingClient } from './signalling-client.js';
+
+export interface RemotePeer {
+  info: PeerInfo;
+  producers: Map<string, ProducerInfo>;
+}
+
+export type ConnectionState = 'connecting' | 'online' | 'offline' | 'recovering';
+
+type Listener = () => void;
+
+/** Camera capture and its three simulcast layers: 1/4, 1/2 and full size. */
+export const CAMERA_CONSTRAINTS: MediaTrackConstraints = { width: { ideal: 1280 }, height: { ideal: 720 }, frameRate: { ideal: 30 } };
+const SIMULCAST: RTCRtpEncodingParameters[] = [
+  { scaleResolutionDownBy: 4, maxBitrate: 150_000, scalabilityMode: 'L1T3' } as RTCRtpEncodingParameters,
+  { scaleResolutionDownBy: 2, maxBitrate: 500_000, scalabilityMode: 'L1T3' } as RTCRtpEncodingParameters,
+  { scaleResolutionDownBy: 1, maxBitrate: 1_500_000, scalabilityMode: 'L1T3' } as RTCRtpEncodingParameters,
+];
+const ICE_RESTART_DELAY_MS = 1500;
+
+/**
+ * One browser's membership of a room: publishes its tracks, consumes the others', and puts itself back
+ * together after a lost connection (socket reconnect), a lost path (ICE restart) or a server media
+ * restart (roomReset), without a page reload. Every (re)join runs as a numbered generation; work from
+ * an older generation stops when it sees a newer one.
+ */
+export class RoomClient {
+  readonly peers = new Map<string, RemotePeer>();
+  /** Consumers by producer id. */
+  readonly consumers = new Map<string, types.Consumer>();
+  activeSpeaker: string | null = null;
+  state: ConnectionState = 'connecting';
+  peerId = '';
+  readonly marks: Record<string, number> = {};
+
+  #generation = 0;
+  #device: Device | undefined;
+  #deviceCapabilities = '';
+  #send: types.Transport | undefined;
+  #recv: types.Transport | undefined;
+  readonly #producers = new Map<MediaSource, types.Producer>();
+  readonly #hiddenVideo = new Set<string>();
+  readonly #listeners = new Set<Listener>();
+  /** Mute state survives a rejoin: sources paused before it are paused again after it. */
+  #pausedAtTeardown = new Set<MediaSource>();
+  #closed = false;
+
+  constructor(
+    readonly signalling: SignallingClient,
+    readonly roomId: string,
+    private readonly local: { stream: MediaStream; preferH264: boolean },
+  ) {
+    signalling.onNotification((n) => void this.#onNotification(n));
+    signalling.socket.on('disconnect', () => this.#setState('offline'));
+    signalling.socket.io.on('reconnect', () => void this.#join('recovering'));
+  }
+
+  onChange(listener: Listener): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  }
+
+  start(): Promise<void> {
+    return this.#join('connecting');
+  }
+
+  async close(): Promise<void> {
+    this.#closed = true;
+    this.#generation++;
+    await this.signalling.request('leaveRoom', {}).catch(() => undefined);
+    this.#teardown();
+    this.signalling.close();
+  }
+
+  localProducer(source: MediaSource): types.Producer | undefined {
+    return this.#producers.get(source);
+  }
+
+  async setPaused(source: 'mic' | 'camera', paused: boolean): Promise<void> {
+    const producer = this.#producers.get(source);
+    if (!producer) return;
+    if (paused) producer.pause();
+    else producer.resume();
+    await this.signalling.request('setProducerPaused', { producerId: producer.id, paused });
+    this.#changed();
+  }
+
+  /** Switches to another microphone or camera without renegotiating. */
+  async replaceTrack(source: 'mic' | 'camera', track: MediaStreamTrack): Promise<void> {
+    const old = source === 'mic' ? this.local.stream.getAudioTracks()[0] : this.local.stream.getVideoTracks()[0];
+    if (old) {
+      this.local.stream.removeTrack(old);
+      old.stop();
+    }
+    this.local.stream.addTrack(track);
+    await this.#producers.get(source)?.replaceTrack({ track });
+    this.#changed();
+  }
+
+  /** Videos the UI does not show are paused at the server, so they cost no bandwidth. */
+  async setHiddenVideos(producerIds: Set<string>): Promise<void> {
+    this.#hiddenVideo.clear();
+    for (const id of producerIds) this.#hiddenVideo.add(id);
+    await Promise.all(
+      [...this.consumers.entries()]
+        .filter(([, c]) => c.kind === 'video')
+        .map(([producerId, consumer]) => this.#applyVisibility(producerId, consumer)),
+    );
+  }
+
+  /** Reports the size a video is shown at; the server picks the simulcast layer to match. */
+  async setDisplaySize(producerId: string, width: number, height: number): Promise<void> {
+    const consumer = this.consumers.get(producerId);
+    if (!consumer || consumer.kind !== 'video') return;
+    await this.signalling.request('setConsumerDisplaySize', { consumerId: consumer.id, width: Math.round(width), height: Math.round(height) });
+  }
+
+  async #join(state: ConnectionState): Promise<void> {
+    if (this.#closed) return;
+    const generation = ++this.#generation;
+    const stale = () => generation !== this.#generation || this.#closed;
+    this.#setState(state);
+    this.#teardown();
+    try {
+      const joined = await this.signalling.request('joinRoom', { roomId: this.roomId });
+      if (stale()) return;
+      this.marks['joined'] ??= performance.now();
+      this.peerId = joined.peerId;
+      for (const peer of joined.peers) this.#addPeer(peer);
+      const device = await this.#loadDevice(joined.routerRtpCapabilities);
+      await this.signalling.request('setRtpCapabilities', { rtpCapabilities: device.rtpCapabilities });
+      const [recv, send] = await Promise.all([
+        this.#createTransport(device, 'recv', generation),
+        this.#createTransport(device, 'send', generation),
+      ]);
+      if (stale()) {
+        recv.close();
+        send.close();
+        return;
+      }
+      this.#recv = recv;
+      this.#send = send;
+      this.#setState('online');
+      await Promise.all([
+        ...[...this.peers.values()].flatMap((p) => [...p.producers.keys()].map((id) => this.#consume(id, generation))),
+        this.#publish(generation),
+      ]);
+    } catch (err) {
+      if (stale()) return;
+      console.warn('join failed; retrying', err);
+      this.#setState('recovering');
+      setTimeout(() => {
+        if (generation === this.#generation && this.signalling.socket.connected) void this.#join('recovering');
+      }, 1000);
+    }
+  }
+
+  /** A rejoin to a router with the same capabilities keeps the loaded device (loading probes a peer connection). */
+  async #loadDevice(routerRtpCapabilities: types.RtpCapabilities): Promise<Device> {
+    const key = JSON.stringify(routerRtpCapabilities);
+    if (this.#device && this.#deviceCapabilities === key) return this.#device;
+    const device = new Device();
+    await device.load({ routerRtpCapabilities });
+    this.#device = device;
+    this.#deviceCapabilities = key;
+    return device;
+  }
+
+  async #createTransport(device: Device, direction: TransportDirection, generation: number): Promise<types.Transport> {
+    const params = await this.signalling.request('createTransport', { direction });
+    const options = { id: params.transportId, iceParameters: params.iceParameters, iceCandidates: params.iceCandidates, dtlsParameters: params.dtlsParameters };
+    const transport = direction === 'send' ? device.createSendTransport(options) : device.createRecvTransport(options);
+    transport.on('connect', ({ dtlsParameters }, done, fail) => {
+      this.signalling.request('connectTransport', { transportId: transport.id, dtlsParameters }).then(() => done(), fail);
+    });
+    if (direction === 'send') {
+      transport.on('produce', ({ kind, rtpParameters, appData }, done, fail) => {
+        const source = (appData as { source: MediaSource }).source;
+        this.signalling.request('produce', { transportId: transport.id, kind, rtpParameters, source }).then(({ producerId }) => done({ id: producerId }), fail);
+      });
+    }
+    transport.on('connectionstatechange', (state) => {
+      if (state === 'failed' || state === 'disconnected') this.#scheduleIceRestart(transport, generation);
+    });
+    return transport;
+  }
+
+  #scheduleIceRestart(transport: types.Transport, generation: number): void {
+    setTimeout(async () => {
+      if (generation !== this.#generation || transport.closed || !this.signalling.socket.connected) return;
+      if (transport.connectionState === 'connected') return;
+      try {
+        const { iceParameters } = await this.signalling.request('restartIce', { transportId: transport.id });
+        await transport.restartIce({ iceParameters });
+      } catch (err) {
+        console.warn('ICE restart failed', err);
+      }
+    }, ICE_RESTART_DELAY_MS);
+  }
+
+  async #publish(generation: number): Promise<void> {
+    const send = this.#send;
+    const device = this.#device;
+    if (!send || !device) return;
+    const audio = this.local.stream.getAudioTracks()[0];
+    const video = this.local.stream.getVideoTracks()[0];
+    const wasPaused = (source: MediaSource) => this.#pausedAtTeardown.has(source);
+    if (video && device.canProduce('video')) {
+      const h264 = this.local.preferH264 ? device.rtpCapabilities.codecs?.find((c) => c.mimeType.toLowerCase() === 'video/h264') : undefined;
+      const p = await send.produce({
+        track: video,
+        stopTracks: false,
+        encodings: SIMULCAST,
+        codecOptions: { videoGoogleStartBitrate: 1000 },
+        ...(h264 ? { codec: h264 } : {}),
+        appData: { source: 'camera' },
+      });
+      this.#producers.set('camera', p);
+      if (wasPaused('camera')) await this.setPaused('camera', true);
+    }
+    if (generation !== this.#generation) return;
+    if (audio && device.canProduce('audio')) {
+      const p = await send.produce({ track: audio, stopTracks: false, codecOptions: { opusDtx: true, opusFec: true }, appData: { source: 'mic' } });
+      this.#producers.set('mic', p);
+      if (wasPaused('mic')) await this.setPaused('mic', true);
+    }
+    this.#changed();
+  }
+
+  async #consume(producerId: string, generation: number): Promise<void> {
+    const recv = this.#recv;
+    if (!recv || this.consumers.has(producerId)) return;
+    try {
+      const r = await this.signalling.request('consume', { producerId });
+      if (generation !== this.#generation || recv.closed) return;
+      const consumer = await recv.consume({ id: r.consumerId, producerId, kind: r.kind, rtpParameters: r.rtpParameters });
+      this.consumers.set(producerId, consumer);
+      consumer.on('trackended', () => this.#dropConsumer(producerId));
+      if (consumer.kind === 'video' && this.#hiddenVideo.has(producerId)) consumer.pause();
+      else await this.signalling.request('setConsumerPaused', { consumerId: consumer.id, paused: false });
+      this.#changed();
+    } catch (err) {
+      console.warn('consume failed', producerId, err);
+    }
+  }
+
+  async #applyVisibility(producerId: string, consumer: types.Consumer): Promise<void> {
+    const hide = this.#hiddenVideo.has(producerId);
+    if (hide === consumer.paused) return;
+    if (hide) consumer.pause();
+    else consumer.resume();
+    await this.signalling.request('setConsumerPaused', { consumerId: consumer.id, paused: hide }).catch(() => undefined);
+  }
+
+  #dropConsumer(producerId: string): void {
+    const consumer = this.consumers.get(producerId);
+    if (!consumer) return;
+    consumer.close();
+    this.consumers.delete(producerId);
+    this.#changed();
+  }
+
+  #addPeer(info: PeerInfo): void {
+    this.peers.set(info.id, { info, producers: new Map(info.producers.map((p) => [p.id, p])) });
+  }
+
+  async #onNotification(n: Notification): Promise<void> {
+    const generation = this.#generation;
+    switch (n.type) {
+      case 'peerJoined':
+        this.#addPeer(n.data.peer);
+        break;
+      case 'peerLeft': {
+        const peer = this.peers.get(n.data.peerId);
+        for (const id of peer?.producers.keys() ?? []) this.#dropConsumer(id);
+        this.peers.delete(n.data.peerId);
+        break;
+      }
+      case 'producerAdded':
+        this.peers.get(n.data.peerId)?.producers.set(n.data.producer.id, n.data.producer);
+        this.#changed();
+        await this.#consume(n.data.producer.id, generation);
+        return;
+      case 'producerRemoved':
+        this.peers.get(n.data.peerId)?.producers.delete(n.data.producerId);
+        this.#dropConsumer(n.data.producerId);
+        break;
+      case 'producerPaused': {
+        const producer = this.peers.get(n.data.peerId)?.producers.get(n.data.producerId);
+        if (producer) producer.paused = n.data.paused;
+        break;
+      }
+      case 'consumerClosed':
+        for (const [producerId, c] of this.consumers) if (c.id === n.data.consumerId) this.#dropConsumer(producerId);
+        break;
+      case 'activeSpeaker':
+        this.activeSpeaker = n.data.peerId;
+        break;
+      case 'roomReset':
+        await this.#join('recovering');
+        return;
+    }
+    this.#changed();
+  }
+
+  #teardown(): void {
+    this.#pausedAtTeardown = new Set([...this.#producers].filter(([, p]) => p.paused).map(([s]) => s));
+    for (const c of this.consumers.values()) c.close();
+    this.consumers.clear();
+    this.#producers.clear();
+    this.#send?.close();
+    this.#recv?.close();
+    this.#send = undefined;
+    this.#recv = undefined;
+    this.peers.clear();
+    this.activeSpeaker = null;
+  }
+
+  #setState(state: ConnectionState): void {
+    this.state = state;
+    this.#changed();
+  }
+
+  #changed(): void {
+    for (const l of this.#listeners) l();
+  }
+}

@@ -1,0 +1,192 @@
+import type { PublicUser } from '../../../protocol/http.js';
+import { t } from '../i18n.js';
+import { CAMERA_CONSTRAINTS, type RoomClient } from '../room-client.js';
+import { h } from './dom.js';
+
+interface Tile {
+  el: HTMLElement;
+  video: HTMLVideoElement;
+  label: HTMLElement;
+  muted: HTMLElement;
+  placeholder: HTMLElement;
+  videoProducerId: string | undefined;
+}
+
+const PAGE_SIZES = [4, 9, 16] as const;
+
+/** The consultation room: a paged gallery, active-speaker highlight, and the local controls. */
+export function renderRoom(
+  root: HTMLElement,
+  client: RoomClient,
+  ctx: { roomName: string; user: PublicUser; localStream: MediaStream; onLeave: () => void },
+): () => void {
+  const tiles = new Map<string, Tile>();
+  const audioSinks = new Map<string, HTMLAudioElement>();
+  let page = 0;
+  let perPage: number = Number(localStorage.getItem('perPage')) || 9;
+
+  const gallery = h('div', { class: 'gallery', id: 'gallery' });
+  const audioBox = h('div', { hidden: true });
+  const pageLabel = h('span', {});
+  const micButton = h('button', { type: 'button', id: 'toggle-mic' }, t('room.mic'));
+  const camButton = h('button', { type: 'button', id: 'toggle-camera' }, t('room.camera'));
+  const micSelect = h('select', { id: 'mic-select', title: t('room.micDevice') });
+  const camSelect = h('select', { id: 'camera-select', title: t('room.cameraDevice') });
+  const perPageSelect = h('select', { id: 'per-page', title: t('room.perPage') }, ...PAGE_SIZES.map((n) => h('option', { value: String(n), selected: n === perPage }, `${n}`)));
+  const pager = h(
+    'span',
+    { class: 'pager' },
+    h('button', { type: 'button', id: 'page-prev', onclick: () => setPage(page - 1) }, '‹'),
+    pageLabel,
+    h('button', { type: 'button', id: 'page-next', onclick: () => setPage(page + 1) }, '›'),
+    perPageSelect,
+  );
+  const controls = h('div', { class: 'controls' }, micButton, camButton, micSelect, camSelect, pager,
+    h('button', { type: 'button', class: 'leave', id: 'leave', onclick: () => ctx.onLeave() }, t('room.leave')));
+  root.replaceChildren(h('section', { class: 'room' }, h('div', { class: 'room-head' }, h('h2', {}, ctx.roomName)), gallery, controls, audioBox));
+
+  micButton.addEventListener('click', () => void toggle('mic'));
+  camButton.addEventListener('click', () => void toggle('camera'));
+  perPageSelect.addEventListener('change', () => {
+    perPage = Number(perPageSelect.value);
+    localStorage.setItem('perPage', String(perPage));
+    setPage(0);
+  });
+  micSelect.addEventListener('change', () => void switchDevice('mic', micSelect.value));
+  camSelect.addEventListener('change', () => void switchDevice('camera', camSelect.value));
+  void fillDeviceLists();
+
+  const sizeReports = new Map<string, number>();
+  const resizeObserver = new ResizeObserver((entries) => {
+    for (const entry of entries) {
+      const producerId = (entry.target as HTMLElement).dataset['producer'];
+      if (!producerId) continue;
+      clearTimeout(sizeReports.get(producerId));
+      const { width, height } = entry.contentRect;
+      const dpr = window.devicePixelRatio || 1;
+      sizeReports.set(producerId, window.setTimeout(() => void client.setDisplaySize(producerId, width * dpr, height * dpr).catch(() => undefined), 300));
+    }
+  });
+
+  function tileFor(id: string, name: string): Tile {
+    let tile = tiles.get(id);
+    if (!tile) {
+      const video = h('video', { autoplay: true, playsInline: true, muted: true });
+      const label = h('span', { class: 'label' }, name);
+      const muted = h('span', { class: 'muted', hidden: true }, t('room.muted'));
+      const placeholder = h('div', { class: 'placeholder' }, t('room.noVideo'));
+      const el = h('div', { class: 'tile', 'data-peer': id }, video, placeholder, label, muted);
+      tile = { el, video, label, muted, placeholder, videoProducerId: undefined };
+      tiles.set(id, tile);
+      resizeObserver.observe(video);
+    }
+    return tile;
+  }
+
+  function orderedIds(): string[] {
+    return ['self', ...[...client.peers.keys()]];
+  }
+
+  function setPage(next: number): void {
+    const pages = Math.max(1, Math.ceil(orderedIds().length / perPage));
+    page = Math.min(Math.max(0, next), pages - 1);
+    update();
+  }
+
+  function update(): void {
+    const ids = orderedIds();
+    const pages = Math.max(1, Math.ceil(ids.length / perPage));
+    if (page >= pages) page = pages - 1;
+    const visible = ids.slice(page * perPage, (page + 1) * perPage);
+    pageLabel.textContent = `${page + 1}/${pages}`;
+
+    // Self tile: local preview.
+    const self = tileFor('self', `${ctx.user.displayName}（${t('room.me')}）`);
+    if (self.video.srcObject !== ctx.localStream) self.video.srcObject = ctx.localStream;
+    const camPaused = client.localProducer('camera')?.paused ?? false;
+    const micPaused = client.localProducer('mic')?.paused ?? false;
+    self.placeholder.hidden = !camPaused;
+    self.muted.hidden = !micPaused;
+    micButton.classList.toggle('off', micPaused);
+    camButton.classList.toggle('off', camPaused);
+
+    const hidden = new Set<string>();
+    for (const [peerId, peer] of client.peers) {
+      const tile = tileFor(peerId, peer.info.user.displayName);
+      const producers = [...peer.producers.values()];
+      const videoInfo = producers.find((p) => p.kind === 'video');
+      const audioInfo = producers.find((p) => p.kind === 'audio');
+      const videoConsumer = videoInfo ? client.consumers.get(videoInfo.id) : undefined;
+      if (videoInfo && !visible.includes(peerId)) hidden.add(videoInfo.id);
+      if (tile.videoProducerId !== videoConsumer?.producerId) {
+        tile.videoProducerId = videoConsumer?.producerId;
+        tile.video.srcObject = videoConsumer ? new MediaStream([videoConsumer.track]) : null;
+        if (videoConsumer) tile.video.dataset['producer'] = videoConsumer.producerId;
+        else delete tile.video.dataset['producer'];
+      }
+      tile.placeholder.hidden = Boolean(videoConsumer) && !videoInfo?.paused;
+      tile.muted.hidden = !audioInfo?.paused;
+      tile.el.classList.toggle('speaking', client.activeSpeaker === peerId);
+    }
+    for (const id of [...tiles.keys()]) {
+      if (id !== 'self' && !client.peers.has(id)) {
+        resizeObserver.unobserve(tiles.get(id)!.video);
+        tiles.get(id)!.el.remove();
+        tiles.delete(id);
+      }
+    }
+    syncAudio();
+
+    const cols = Math.ceil(Math.sqrt(visible.length));
+    gallery.style.gridTemplateColumns = `repeat(${cols}, 1fr)`;
+    gallery.style.gridTemplateRows = `repeat(${Math.ceil(visible.length / cols)}, 1fr)`;
+    const wanted = visible.map((id) => tiles.get(id)?.el).filter((el): el is HTMLElement => Boolean(el));
+    if (wanted.length !== gallery.children.length || wanted.some((el, i) => gallery.children[i] !== el)) gallery.replaceChildren(...wanted);
+    void client.setHiddenVideos(hidden).catch(() => undefined);
+  }
+
+  function syncAudio(): void {
+    for (const [producerId, consumer] of client.consumers) {
+      if (consumer.kind !== 'audio' || audioSinks.has(producerId)) continue;
+      const audio = h('audio', { autoplay: true });
+      audio.srcObject = new MediaStream([consumer.track]);
+      audioSinks.set(producerId, audio);
+      audioBox.append(audio);
+    }
+    for (const [producerId, audio] of audioSinks) {
+      if (!client.consumers.has(producerId)) {
+        audio.remove();
+        audioSinks.delete(producerId);
+      }
+    }
+  }
+
+  async function toggle(source: 'mic' | 'camera'): Promise<void> {
+    const producer = client.localProducer(source);
+    if (producer) await client.setPaused(source, !producer.paused);
+  }
+
+  async function switchDevice(source: 'mic' | 'camera', deviceId: string): Promise<void> {
+    const stream = await navigator.mediaDevices.getUserMedia(
+      source === 'mic' ? { audio: { deviceId: { exact: deviceId } } } : { video: { ...CAMERA_CONSTRAINTS, deviceId: { exact: deviceId } } },
+    );
+    const track = source === 'mic' ? stream.getAudioTracks()[0] : stream.getVideoTracks()[0];
+    if (track) await client.replaceTrack(source, track);
+  }
+
+  async function fillDeviceLists(): Promise<void> {
+    const devices = await navigator.mediaDevices.enumerateDevices();
+    const current = (kind: 'audio' | 'video') => (kind === 'audio' ? ctx.localStream.getAudioTracks() : ctx.localStream.getVideoTracks())[0]?.getSettings().deviceId;
+    const fill = (select: HTMLSelectElement, kind: MediaDeviceKind, trackKind: 'audio' | 'video') =>
+      select.replaceChildren(...devices.filter((d) => d.kind === kind).map((d, i) => h('option', { value: d.deviceId, selected: d.deviceId === current(trackKind) }, d.label || `${kind} ${i + 1}`)));
+    fill(micSelect, 'audioinput', 'audio');
+    fill(camSelect, 'videoinput', 'video');
+  }
+
+  const unsubscribe = client.onChange(update);
+  update();
+  return () => {
+    unsubscribe();
+    resizeObserver.disconnect();
+  };
+}

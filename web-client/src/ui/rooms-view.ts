@@ -1,0 +1,17 @@
+import { listRooms } from '../api.js';
+import { t } from '../i18n.js';
+import { h } from './dom.js';
+
+export async function renderRooms(root: HTMLElement, token: string, onEnter: (roomId: string, name: string) => void): Promise<void> {
+  const rooms = await listRooms(token);
+  const rows = rooms.map((room) =>
+    h(
+      'div',
+      { class: 'room-row', 'data-room': room.id },
+      h('span', { class: 'name' }, room.name),
+      h('span', { class: 'count' }, `${room.participants} ${t('rooms.participants')}`),
+      h('button', { class: 'primary', type: 'button', onclick: () => onEnter(room.id, room.name) }, t('rooms.enter')),
+    ),
+  );
+  root.replaceChildren(h('section', { class: 'rooms' }, h('h2', {}, t('rooms.title')), ...(rows.length ? rows : [h('p', {}, t('rooms.empty'))])));
+}
