@@ -17,6 +17,10 @@ type ParticipantEvents = {
 /** Height the web client captures at; simulcast layers are 1/4, 1/2 and full of it. */
 const SOURCE_HEIGHT = 720;
 
+function layersFor(displayHeight: number, spatialLayers: number): types.ConsumerLayers {
+  return { spatialLayer: spatialLayerForDisplay(displayHeight, SOURCE_HEIGHT, spatialLayers), temporalLayer: 2 };
+}
+
 /**
  * One participant's media in one router: its WebRTC transports, what it sends and what it receives.
  * Closing it closes its transports, which closes their producers and consumers.
@@ -100,7 +104,7 @@ export class MediaParticipant extends TypedEmitter<ParticipantEvents> {
     return producer;
   }
 
-  async consume(producer: types.Producer<ProducerAppData>): Promise<types.Consumer> {
+  async consume(producer: types.Producer<ProducerAppData>, displayHeight = 0): Promise<types.Consumer> {
     const rtpCapabilities = this.#rtpCapabilities;
     if (!rtpCapabilities) throw new AppError(ErrorCode.InvalidState, 'send setRtpCapabilities first');
     const transport = [...this.#transports.values()].find((t) => t.appData.direction === 'recv');
@@ -109,7 +113,13 @@ export class MediaParticipant extends TypedEmitter<ParticipantEvents> {
       throw new AppError(ErrorCode.BadRequest, 'your device cannot decode this producer');
     }
     // Paused until the client has set up its side, so the first packets are not lost.
-    const consumer = await transport.consume({ producerId: producer.id, rtpCapabilities, paused: true });
+    const simulcastLayers = producer.type === 'simulcast' ? (producer.rtpParameters.encodings?.length ?? 1) : 1;
+    const consumer = await transport.consume({
+      producerId: producer.id,
+      rtpCapabilities,
+      paused: true,
+      ...(simulcastLayers > 1 ? { preferredLayers: layersFor(displayHeight, simulcastLayers) } : {}),
+    });
     this.#consumers.set(consumer.id, consumer);
     const forget = (): void => {
       if (this.#consumers.delete(consumer.id)) this.emit('consumerClosed', consumer.id);
@@ -135,10 +145,9 @@ export class MediaParticipant extends TypedEmitter<ParticipantEvents> {
     const consumer = this.#consumer(consumerId);
     if (consumer.type !== 'simulcast') return 0;
     const mode = consumer.rtpParameters.encodings?.[0]?.scalabilityMode ?? 'L3T3';
-    const layers = Number(/^[LS](\d+)/.exec(mode)?.[1] ?? 1);
-    const spatialLayer = spatialLayerForDisplay(height, SOURCE_HEIGHT, layers);
-    await consumer.setPreferredLayers({ spatialLayer, temporalLayer: 2 });
-    return spatialLayer;
+    const layers = layersFor(height, Number(/^[LS](\d+)/.exec(mode)?.[1] ?? 1));
+    await consumer.setPreferredLayers(layers);
+    return layers.spatialLayer;
   }
 
   close(): void {

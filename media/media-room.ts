@@ -43,6 +43,14 @@ export class MediaRoom extends TypedEmitter<MediaRoomEvents> {
     return new MediaRoom(host, router, speakerObserver);
   }
 
+  /** Every room router has these capabilities (same codec list), so clients can load them before joining. */
+  static async probeCapabilities(pool: WorkerPool): Promise<types.RtpCapabilities> {
+    const router = await pool.leastLoaded().worker.createRouter({ mediaCodecs: roomMediaCodecs });
+    const capabilities = router.rtpCapabilities;
+    router.close();
+    return capabilities;
+  }
+
   get workerPid(): number {
     return this.host.worker.pid;
   }

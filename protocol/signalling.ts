@@ -47,7 +47,8 @@ export const requestSchemas = {
   }),
   closeProducer: z.object({ producerId: z.string() }),
   setProducerPaused: z.object({ producerId: z.string(), paused: z.boolean() }),
-  consume: z.object({ producerId: z.string() }),
+  /** displayHeight: how tall the video will be shown, so the first layer sent already fits. */
+  consume: z.object({ producerId: z.string(), displayHeight: z.number().int().min(0).max(8192).optional() }),
   setConsumerPaused: z.object({ consumerId: z.string(), paused: z.boolean() }),
   closeConsumer: z.object({ consumerId: z.string() }),
   setConsumerDisplaySize: z.object({

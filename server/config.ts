@@ -4,6 +4,9 @@ import { z } from 'zod';
 
 const port = z.coerce.number().int().min(0).max(65535);
 
+/** An empty variable (FOO=) means "not set", as it does to a shell user. */
+const withoutEmpty = (env: NodeJS.ProcessEnv) => Object.fromEntries(Object.entries(env).filter(([, v]) => v !== ''));
+
 const EnvSchema = z.object({
   DATA_DIR: z.string().default('data'),
   ORG_CONFIG: z.string().default('config/organisation.json'),
@@ -38,7 +41,11 @@ export function lanAddress(): string | undefined {
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
-  const e = EnvSchema.parse(env);
+  const parsed = EnvSchema.safeParse(withoutEmpty(env));
+  if (!parsed.success) {
+    throw new Error(`invalid settings: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+  }
+  const e = parsed.data;
   const dataDir = path.resolve(e.DATA_DIR);
   const mediaLoopbackOnly = e.MEDIA_LISTEN_IP.startsWith('127.');
   return {

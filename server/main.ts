@@ -4,6 +4,7 @@ import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { MediaRoom } from '../media/media-room.js';
 import { WorkerPool } from '../media/worker-pool.js';
 import { AccountStore } from './auth/account-store.js';
 import { TokenService } from './auth/token-service.js';
@@ -32,7 +33,8 @@ async function main(): Promise<void> {
   const orgStore = new OrgStore(store.redis);
   const accounts = new AccountStore(store.redis);
   const roomStore = new RoomStore(store.redis);
-  const seeded = await seedOrganisation(await readOrganisationConfig(config.orgConfigPath), { org: orgStore, accounts, rooms: roomStore });
+  const organisation = await readOrganisationConfig(config.orgConfigPath);
+  const seeded = await seedOrganisation(organisation, { org: orgStore, accounts, rooms: roomStore });
   logger.info({ seeded }, 'organisation loaded');
   let orgTree = await orgStore.loadTree();
   const tokens = await TokenService.create(store.redis, config.auth.jwtSecret, config.auth.tokenTtlS);
@@ -43,9 +45,10 @@ async function main(): Promise<void> {
   pool.on('workerReplaced', () => metrics.workerDeaths.inc());
   await pool.start();
   const rooms = new RoomManager(pool, logger);
+  const routerCapabilities = await MediaRoom.probeCapabilities(pool);
 
   const app = createApp({
-    accounts, tokens, roomStore, rooms, audit, metrics, logger, pool,
+    accounts, tokens, roomStore, rooms, audit, metrics, logger, pool, routerCapabilities,
     orgTree: () => orgTree,
     metricsToken: config.metricsToken,
     webRoot: path.join(projectRoot, 'web-client/dist'),
@@ -74,6 +77,7 @@ async function main(): Promise<void> {
     httpsUrl = `https://${config.media.announcedIp ?? 'localhost'}:${port}`;
   }
   logger.info({ httpUrl, httpsUrl, workers: pool.workers().map((w) => w.worker.pid) }, 'listening');
+  printBanner(httpUrl, httpsUrl, config.orgConfigPath, organisation.users.find((u) => u.role === 'commander'));
 
   let stopping = false;
   const stop = async (signal: string) => {
@@ -90,6 +94,19 @@ async function main(): Promise<void> {
   process.on('SIGTERM', () => void stop('SIGTERM'));
   process.on('SIGINT', () => void stop('SIGINT'));
   orgTree = await orgStore.loadTree();
+}
+
+/** For the person who started the server: where to go and how to log in (stderr, apart from the JSON log). */
+function printBanner(httpUrl: string, httpsUrl: string | undefined, orgConfigPath: string, example: { username: string; password: string } | undefined): void {
+  const lines = [
+    '',
+    '  应急指挥融合通信 / Emergency command server is running',
+    `  This machine:   ${httpUrl}`,
+    httpsUrl ? `  LAN (phones):   ${httpsUrl}   (trust certs/out/ca.crt on the device)` : '  LAN (phones):   no TLS certificate; run certs/make-certs.sh and restart',
+    `  Log in with an account from ${path.relative(process.cwd(), orgConfigPath)}${example ? `, e.g. ${example.username} / ${example.password}` : ''}`,
+    '',
+  ];
+  process.stderr.write(lines.join('\n') + '\n');
 }
 
 main().catch((err: unknown) => {

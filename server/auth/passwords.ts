@@ -13,7 +13,8 @@ export async function hashPassword(password: string): Promise<string> {
 
 export async function verifyPassword(password: string, stored: string): Promise<boolean> {
   const [scheme, saltHex, keyHex] = stored.split('$');
-  if (scheme !== 'scrypt' || !saltHex || !keyHex) return false;
+  const hex = /^(?:[0-9a-f]{2})+$/;
+  if (scheme !== 'scrypt' || !saltHex || !keyHex || !hex.test(saltHex) || !hex.test(keyHex)) return false;
   const expected = Buffer.from(keyHex, 'hex');
   const key = await scrypt(password, Buffer.from(saltHex, 'hex'), expected.length);
   return key.length === expected.length && timingSafeEqual(key, expected);

@@ -20,6 +20,8 @@ export interface ApiDeps {
   orgTree: () => OrgTree;
   audit: AuditLog;
   metrics: Metrics;
+  /** What every room router offers; clients load it while they log in. */
+  routerCapabilities: unknown;
 }
 
 export function apiRoutes(deps: ApiDeps): Router {
@@ -50,6 +52,10 @@ export function apiRoutes(deps: ApiDeps): Router {
 
   router.get('/me', (req, res) => {
     res.json({ user: userOf(req) });
+  });
+
+  router.get('/media/capabilities', (_req, res) => {
+    res.json({ routerRtpCapabilities: deps.routerCapabilities });
   });
 
   router.get('/org', (req, res) => {

@@ -35,7 +35,12 @@ export const OrganisationConfig = z
 export type OrganisationConfig = z.infer<typeof OrganisationConfig>;
 
 export async function readOrganisationConfig(file: string): Promise<OrganisationConfig> {
-  const raw: unknown = JSON.parse(await readFile(file, 'utf8'));
+  let raw: unknown;
+  try {
+    raw = JSON.parse(await readFile(file, 'utf8'));
+  } catch (err) {
+    throw new Error(`${file}: ${(err as Error).message}`);
+  }
   const parsed = OrganisationConfig.safeParse(raw);
   if (!parsed.success) throw new Error(`${file}: ${parsed.error.issues.map((i) => `${i.path.join('.')} ${i.message}`).join('; ')}`);
   return parsed.data;

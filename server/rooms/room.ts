@@ -97,11 +97,11 @@ export class Room {
     this.#broadcast({ type: 'producerPaused', data: { peerId: peer.id, producerId, paused } }, peer.id);
   }
 
-  async consume(peer: Peer, producerId: string): Promise<ResponseData['consume']> {
+  async consume(peer: Peer, producerId: string, displayHeight?: number): Promise<ResponseData['consume']> {
     const producer = this.#media.findProducer(producerId);
     if (!producer) throw new AppError(ErrorCode.NotFound, `no producer ${producerId} in this room`);
     if (producer.appData.participantId === peer.id) throw new AppError(ErrorCode.BadRequest, 'cannot consume your own producer');
-    const consumer = await peer.media.consume(producer);
+    const consumer = await peer.media.consume(producer, displayHeight);
     return {
       consumerId: consumer.id,
       producerId,

@@ -97,9 +97,9 @@ export function createRequestHandlers({ rooms, roomStore, orgTree, audit }: Hand
       return empty;
     },
 
-    async consume(session, { producerId }) {
+    async consume(session, { producerId, displayHeight }) {
       const { room, peer } = session.inRoom();
-      return room.consume(peer, producerId);
+      return room.consume(peer, producerId, displayHeight);
     },
 
     async setConsumerPaused(session, { consumerId, paused }) {

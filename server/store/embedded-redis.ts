@@ -68,7 +68,7 @@ export class EmbeddedRedis {
   async stop(): Promise<void> {
     const child = this.#child;
     this.#child = undefined;
-    if (!child || child.exitCode !== null) return;
+    if (!child || child.exitCode !== null || child.signalCode !== null) return;
     const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
     child.kill('SIGTERM');
     await Promise.race([exited, new Promise((r) => setTimeout(r, 5000))]);
@@ -78,7 +78,9 @@ export class EmbeddedRedis {
   async #stopLeftover(): Promise<void> {
     const pidFile = path.join(this.dir, 'redis.pid');
     const pid = Number((await readFile(pidFile, 'utf8').catch(() => '')).trim());
-    if (pid > 0) {
+    // A pid file outlives a crash and pids get reused: only a redis-server on our socket is ours.
+    const cmdline = pid > 0 ? await readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => '') : '';
+    if (cmdline.includes('redis-server') && cmdline.includes(this.socketPath)) {
       try {
         process.kill(pid, 'SIGTERM');
         for (let i = 0; i < 50; i++) {

@@ -29,7 +29,13 @@ export class JsonHash<S extends z.ZodTypeAny> {
   }
 
   #parse(id: string, raw: string): z.infer<S> {
-    const parsed = this.schema.safeParse(JSON.parse(raw));
+    let json: unknown;
+    try {
+      json = JSON.parse(raw);
+    } catch {
+      throw new Error(`corrupt record ${this.key}[${id}]: not JSON`);
+    }
+    const parsed = this.schema.safeParse(json);
     if (!parsed.success) throw new Error(`corrupt record ${this.key}[${id}]: ${parsed.error.message}`);
     return parsed.data;
   }

@@ -1,13 +1,20 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { freePortRange } from './ports.js';
 
-export const projectRoot = path.resolve(import.meta.dirname, '../..');
+/** The checkout's root, whether this runs from source (vitest) or compiled (dist/, benchmarks). */
+export const projectRoot = (() => {
+  let dir = import.meta.dirname;
+  while (!existsSync(path.join(dir, 'package.json')) && path.dirname(dir) !== dir) dir = path.dirname(dir);
+  return dir;
+})();
 
 export interface RunningServer {
   url: string;
+  httpsUrl: string | undefined;
   pid: number;
   dataDir: string;
   logs: string[];
@@ -47,6 +54,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const logs: string[] = [];
+  let httpsUrl: string | undefined;
   const url = await new Promise<string>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`server did not start in 30 s:\n${logs.join('\n')}`)), 30_000);
     let buffered = '';
@@ -59,9 +67,10 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
         logs.push(line);
         if (logs.length > 5000) logs.shift();
         try {
-          const entry = JSON.parse(line) as { msg?: string; httpUrl?: string };
+          const entry = JSON.parse(line) as { msg?: string; httpUrl?: string; httpsUrl?: string };
           if (entry.msg === 'listening' && entry.httpUrl) {
             clearTimeout(timer);
+            httpsUrl = entry.httpsUrl;
             resolve(entry.httpUrl);
           }
         } catch {
@@ -77,6 +86,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
   });
   return {
     url,
+    httpsUrl,
     pid: child.pid!,
     dataDir,
     logs,

@@ -1,6 +1,7 @@
 import { LoginResponse, RoomInfo, type LoginRequest } from '../../protocol/http.js';
 import type { ErrorBody } from '../../protocol/errors.js';
 import { z } from 'zod';
+import type { types } from 'mediasoup-client';
 
 export class ApiError extends Error {
   constructor(readonly body: ErrorBody) {
@@ -26,4 +27,9 @@ export function login(body: LoginRequest): Promise<LoginResponse> {
 
 export async function listRooms(token: string): Promise<RoomInfo[]> {
   return (await call(z.object({ rooms: z.array(RoomInfo) }), '/api/rooms', { token })).rooms;
+}
+
+export async function routerCapabilities(token: string): Promise<types.RtpCapabilities> {
+  const body = await call(z.object({ routerRtpCapabilities: z.custom<types.RtpCapabilities>((v) => typeof v === 'object' && v !== null) }), '/api/media/capabilities', { token });
+  return body.routerRtpCapabilities;
 }

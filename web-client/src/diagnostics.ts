@@ -13,7 +13,10 @@ export interface PeerReceiveStats {
  * window.__diag: what this browser receives, read from WebRTC stats. Used by support staff from the
  * console, and by the end-to-end tests and benchmarks to see real decoded frames and real audio.
  */
-export function installDiagnostics(getClient: () => RoomClient | undefined, marks: Record<string, number>): void {
+/** Moments in this page's life (performance.now()): loginSubmitted, loggedIn, firstRemoteFrame. */
+export const marks: Record<string, number> = {};
+
+export function installDiagnostics(getClient: () => RoomClient | undefined): void {
   const diag = {
     marks,
     state: () => getClient()?.state ?? 'none',

@@ -1,6 +1,8 @@
 import type { LoginResponse } from '../../protocol/http.js';
 import { currentLang, setLang, t, type MessageKey } from './i18n.js';
-import { installDiagnostics } from './diagnostics.js';
+import { installDiagnostics, marks } from './diagnostics.js';
+import { routerCapabilities } from './api.js';
+import { DeviceCache } from './device-cache.js';
 import { CAMERA_CONSTRAINTS, RoomClient } from './room-client.js';
 import { SignallingClient } from './signalling-client.js';
 import { renderLogin } from './ui/login-view.js';
@@ -12,12 +14,12 @@ const who = document.getElementById('who')!;
 const logoutButton = document.getElementById('logout')!;
 const langButton = document.getElementById('lang')!;
 const banner = document.getElementById('conn-banner')!;
-const marks: Record<string, number> = {};
 let session: LoginResponse | undefined = readSession();
 let client: RoomClient | undefined;
 let rerender: () => void = () => undefined;
+const devices = new DeviceCache();
 
-installDiagnostics(() => client, marks);
+installDiagnostics(() => client);
 
 function readSession(): LoginResponse | undefined {
   const raw = sessionStorage.getItem('session');
@@ -44,13 +46,20 @@ function showLogin(): void {
   });
 }
 
+/** A link may name a room (?room=ID): after login the user goes straight in. */
+function linkedRoom(): string | null {
+  return new URLSearchParams(location.search).get('room');
+}
+
 async function showRooms(): Promise<void> {
   if (!session) return showLogin();
   who.textContent = session.user.displayName;
+  routerCapabilities(session.token).then((caps) => devices.load(caps)).catch(() => undefined); // a head start only
   logoutButton.hidden = false;
   rerender = () => void showRooms();
   try {
-    await renderRooms(view, session.token, (roomId, name) => void enterRoom(roomId, name));
+    const linked = linkedRoom();
+    await renderRooms(view, session.token, (roomId, name) => void enterRoom(roomId, name), linked);
   } catch {
     logout();
   }
@@ -68,19 +77,25 @@ async function localMedia(): Promise<MediaStream> {
 async function enterRoom(roomId: string, roomName: string): Promise<void> {
   if (!session) return showLogin();
   const user = session.user;
-  const stream = await localMedia();
+  // Connecting and opening the camera overlap: both take a while and neither needs the other.
   const signalling = new SignallingClient(session.token);
+  const stream = new MediaStream();
+  const ready = localMedia().then((captured) => {
+    for (const track of captured.getTracks()) stream.addTrack(track);
+    marks['localMedia'] ??= performance.now();
+  });
   signalling.socket.on('connect_error', (err) => {
     const code = (err as Error & { data?: { code?: string } }).data?.code;
     if (code === 'TOKEN_EXPIRED' || code === 'INVALID_TOKEN' || code === 'UNAUTHENTICATED') logout();
   });
   const preferH264 = new URLSearchParams(location.search).get('codec') === 'h264';
-  client = new RoomClient(signalling, roomId, { stream, preferH264 });
+  client = new RoomClient(signalling, roomId, { stream, ready, preferH264, devices });
   client.onChange(() => showConnection(client?.state));
   const leave = async () => {
     dispose();
     await client?.close();
     client = undefined;
+    await ready;
     for (const track of stream.getTracks()) track.stop();
     showConnection(undefined);
     void showRooms();
@@ -88,7 +103,7 @@ async function enterRoom(roomId: string, roomName: string): Promise<void> {
   let dispose = () => {};
   rerender = () => {
     dispose();
-    if (client) dispose = renderRoom(view, client, { roomName, user, localStream: stream, onLeave: () => void leave() });
+    if (client) dispose = renderRoom(view, client, { roomName, user, localStream: stream, localReady: ready, onLeave: () => void leave() });
   };
   rerender();
   await client.start();

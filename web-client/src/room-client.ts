@@ -1,6 +1,8 @@
-import { Device } from 'mediasoup-client';
+import type { Device } from 'mediasoup-client';
 import type { types } from 'mediasoup-client';
 import type { MediaSource, Notification, PeerInfo, ProducerInfo, TransportDirection } from '../../protocol/signalling.js';
+import type { DeviceCache } from './device-cache.js';
+import { marks } from './diagnostics.js';
 import type { SignallingClient } from './signalling-client.js';
 
 export interface RemotePeer {
@@ -32,13 +34,13 @@ export class RoomClient {
   /** Consumers by producer id. */
   readonly consumers = new Map<string, types.Consumer>();
   activeSpeaker: string | null = null;
+  /** Device pixels a new video will be shown at (the UI keeps this current); picks its first layer. */
+  displayHeightHint = 0;
   state: ConnectionState = 'connecting';
   peerId = '';
-  readonly marks: Record<string, number> = {};
 
   #generation = 0;
   #device: Device | undefined;
-  #deviceCapabilities = '';
   #send: types.Transport | undefined;
   #recv: types.Transport | undefined;
   readonly #producers = new Map<MediaSource, types.Producer>();
@@ -51,7 +53,7 @@ export class RoomClient {
   constructor(
     readonly signalling: SignallingClient,
     readonly roomId: string,
-    private readonly local: { stream: MediaStream; preferH264: boolean },
+    private readonly local: { stream: MediaStream; ready: Promise<unknown>; preferH264: boolean; devices: DeviceCache },
   ) {
     signalling.onNotification((n) => void this.#onNotification(n));
     signalling.socket.on('disconnect', () => this.#setState('offline'));
@@ -127,10 +129,11 @@ export class RoomClient {
     try {
       const joined = await this.signalling.request('joinRoom', { roomId: this.roomId });
       if (stale()) return;
-      this.marks['joined'] ??= performance.now();
+      marks['joined'] ??= performance.now();
       this.peerId = joined.peerId;
       for (const peer of joined.peers) this.#addPeer(peer);
-      const device = await this.#loadDevice(joined.routerRtpCapabilities);
+      const device = await this.local.devices.load(joined.routerRtpCapabilities);
+      this.#device = device;
       await this.signalling.request('setRtpCapabilities', { rtpCapabilities: device.rtpCapabilities });
       const [recv, send] = await Promise.all([
         this.#createTransport(device, 'recv', generation),
@@ -156,17 +159,6 @@ export class RoomClient {
         if (generation === this.#generation && this.signalling.socket.connected) void this.#join('recovering');
       }, 1000);
     }
-  }
-
-  /** A rejoin to a router with the same capabilities keeps the loaded device (loading probes a peer connection). */
-  async #loadDevice(routerRtpCapabilities: types.RtpCapabilities): Promise<Device> {
-    const key = JSON.stringify(routerRtpCapabilities);
-    if (this.#device && this.#deviceCapabilities === key) return this.#device;
-    const device = new Device();
-    await device.load({ routerRtpCapabilities });
-    this.#device = device;
-    this.#deviceCapabilities = key;
-    return device;
   }
 
   async #createTransport(device: Device, direction: TransportDirection, generation: number): Promise<types.Transport> {
@@ -205,6 +197,8 @@ export class RoomClient {
     const send = this.#send;
     const device = this.#device;
     if (!send || !device) return;
+    await this.local.ready;
+    if (generation !== this.#generation) return;
     const audio = this.local.stream.getAudioTracks()[0];
     const video = this.local.stream.getVideoTracks()[0];
     const wasPaused = (source: MediaSource) => this.#pausedAtTeardown.has(source);
@@ -234,10 +228,11 @@ export class RoomClient {
     const recv = this.#recv;
     if (!recv || this.consumers.has(producerId)) return;
     try {
-      const r = await this.signalling.request('consume', { producerId });
+      const r = await this.signalling.request('consume', { producerId, displayHeight: this.displayHeightHint });
       if (generation !== this.#generation || recv.closed) return;
       const consumer = await recv.consume({ id: r.consumerId, producerId, kind: r.kind, rtpParameters: r.rtpParameters });
       this.consumers.set(producerId, consumer);
+      if (consumer.kind === 'video') marks['firstVideoConsumer'] ??= performance.now();
       consumer.on('trackended', () => this.#dropConsumer(producerId));
       if (consumer.kind === 'video' && this.#hiddenVideo.has(producerId)) consumer.pause();
       else await this.signalling.request('setConsumerPaused', { consumerId: consumer.id, paused: false });

@@ -1,4 +1,5 @@
 import { ApiError, login } from '../api.js';
+import { marks } from '../diagnostics.js';
 import { t } from '../i18n.js';
 import type { LoginResponse } from '../../../protocol/http.js';
 import { h } from './dom.js';
@@ -11,6 +12,7 @@ export function renderLogin(root: HTMLElement, onLoggedIn: (session: LoginRespon
   const form = h('form', { class: 'card', id: 'login-form' }, h('h1', {}, t('login.title')), username, password, error, submit);
   form.addEventListener('submit', async (e) => {
     e.preventDefault();
+    marks['loginSubmitted'] = performance.now();
     submit.disabled = true;
     error.textContent = '';
     try {

@@ -1,4 +1,5 @@
 import type { PublicUser } from '../../../protocol/http.js';
+import { marks } from '../diagnostics.js';
 import { t } from '../i18n.js';
 import { CAMERA_CONSTRAINTS, type RoomClient } from '../room-client.js';
 import { h } from './dom.js';
@@ -18,7 +19,7 @@ const PAGE_SIZES = [4, 9, 16] as const;
 export function renderRoom(
   root: HTMLElement,
   client: RoomClient,
-  ctx: { roomName: string; user: PublicUser; localStream: MediaStream; onLeave: () => void },
+  ctx: { roomName: string; user: PublicUser; localStream: MediaStream; localReady: Promise<unknown>; onLeave: () => void },
 ): () => void {
   const tiles = new Map<string, Tile>();
   const audioSinks = new Map<string, HTMLAudioElement>();
@@ -54,7 +55,8 @@ export function renderRoom(
   });
   micSelect.addEventListener('change', () => void switchDevice('mic', micSelect.value));
   camSelect.addEventListener('change', () => void switchDevice('camera', camSelect.value));
-  void fillDeviceLists();
+  void ctx.localReady.then(fillDeviceLists);
+  navigator.mediaDevices.addEventListener('devicechange', () => void fillDeviceLists());
 
   const sizeReports = new Map<string, number>();
   const resizeObserver = new ResizeObserver((entries) => {
@@ -121,6 +123,9 @@ export function renderRoom(
       if (tile.videoProducerId !== videoConsumer?.producerId) {
         tile.videoProducerId = videoConsumer?.producerId;
         tile.video.srcObject = videoConsumer ? new MediaStream([videoConsumer.track]) : null;
+        if (videoConsumer && marks['firstRemoteFrame'] === undefined) {
+          tile.video.requestVideoFrameCallback(() => (marks['firstRemoteFrame'] ??= performance.now()));
+        }
         if (videoConsumer) tile.video.dataset['producer'] = videoConsumer.producerId;
         else delete tile.video.dataset['producer'];
       }
@@ -138,8 +143,10 @@ export function renderRoom(
     syncAudio();
 
     const cols = Math.ceil(Math.sqrt(visible.length));
+    const rows = Math.ceil(visible.length / cols);
+    client.displayHeightHint = Math.round((gallery.clientHeight / Math.max(1, rows)) * (window.devicePixelRatio || 1));
     gallery.style.gridTemplateColumns = `repeat(${cols}, 1fr)`;
-    gallery.style.gridTemplateRows = `repeat(${Math.ceil(visible.length / cols)}, 1fr)`;
+    gallery.style.gridTemplateRows = `repeat(${rows}, 1fr)`;
     const wanted = visible.map((id) => tiles.get(id)?.el).filter((el): el is HTMLElement => Boolean(el));
     if (wanted.length !== gallery.children.length || wanted.some((el, i) => gallery.children[i] !== el)) gallery.replaceChildren(...wanted);
     void client.setHiddenVideos(hidden).catch(() => undefined);

@@ -2,8 +2,15 @@ import { listRooms } from '../api.js';
 import { t } from '../i18n.js';
 import { h } from './dom.js';
 
-export async function renderRooms(root: HTMLElement, token: string, onEnter: (roomId: string, name: string) => void): Promise<void> {
+export async function renderRooms(
+  root: HTMLElement,
+  token: string,
+  onEnter: (roomId: string, name: string) => void,
+  enterAtOnce: string | null = null,
+): Promise<void> {
   const rooms = await listRooms(token);
+  const linked = rooms.find((r) => r.id === enterAtOnce);
+  if (linked) return onEnter(linked.id, linked.name);
   const rows = rooms.map((room) =>
     h(
       'div',

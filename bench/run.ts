@@ -1,0 +1,12 @@
+/** npm run bench -- NAME : runs one benchmark, prints its table and writes bench/results/NAME.json. */
+import { benchJoin } from './join.js';
+
+const benches: Record<string, () => Promise<void>> = { join: () => benchJoin() };
+
+const name = process.argv[2] ?? '';
+const bench = benches[name];
+if (!bench) {
+  console.error(`usage: npm run bench -- <${Object.keys(benches).join('|')}>`);
+  process.exit(2);
+}
+await bench();
