@@ -25,7 +25,9 @@ export interface MediaWorker {
 }
 
 type WorkerPoolEvents = {
-  /** A worker died and a new one took its slot; routers on the old one are gone. */
+  /** A worker process died; its routers are gone. */
+  workerDied: [index: number];
+  /** A new worker took the dead one's slot. */
   workerReplaced: [index: number];
 };
 
@@ -72,16 +74,23 @@ export class WorkerPool extends TypedEmitter<WorkerPoolEvents> {
       rtcMaxPort: this.options.rtcMaxPort,
     });
     const port = basePort + index;
-    const webRtcServer = await worker.createWebRtcServer({
-      listenInfos: [
-        { protocol: 'udp', ip: listenIp, announcedIp, port },
-        { protocol: 'tcp', ip: listenIp, announcedIp, port },
-      ],
-    });
+    let webRtcServer: types.WebRtcServer;
+    try {
+      webRtcServer = await worker.createWebRtcServer({
+        listenInfos: [
+          { protocol: 'udp', ip: listenIp, announcedIp, port },
+          { protocol: 'tcp', ip: listenIp, announcedIp, port },
+        ],
+      });
+    } catch (err) {
+      worker.close(); // a worker without its ports is of no use; don't leave it running
+      throw err;
+    }
     const slot: MediaWorker = { index, worker, webRtcServer, routers: 0 };
     worker.on('died', (error) => {
       if (this.#closed) return;
       logger.error({ err: error, pid: worker.pid, index }, 'mediasoup worker died; replacing it');
+      this.emit('workerDied', index);
       void this.#replace(index);
     });
     logger.info({ pid: worker.pid, index, port }, 'mediasoup worker started');
@@ -89,15 +98,15 @@ export class WorkerPool extends TypedEmitter<WorkerPoolEvents> {
   }
 
   async #replace(index: number): Promise<void> {
-    // The dead process may hold its ports for a moment; retry briefly.
-    for (let attempt = 0; attempt < 20 && !this.#closed; attempt++) {
+    // The dead process may hold its ports for a moment: retry, quickly at first, then every few seconds.
+    for (let attempt = 0; !this.#closed; attempt++) {
       try {
         this.#slots[index] = await this.#spawn(index);
         this.emit('workerReplaced', index);
         return;
       } catch (err) {
         this.options.logger.warn({ err, index, attempt }, 'mediasoup worker restart failed; retrying');
-        await new Promise((r) => setTimeout(r, 250));
+        await new Promise((r) => setTimeout(r, attempt < 20 ? 250 : 5000));
       }
     }
   }

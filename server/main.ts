@@ -40,9 +40,8 @@ async function main(): Promise<void> {
   const tokens = await TokenService.create(store.redis, config.auth.jwtSecret, config.auth.tokenTtlS);
   const audit = new AuditLog(store.redis, logger);
 
-  process.env['MEDIASOUP_WORKER_BIN'] ??= path.join(projectRoot, 'node_modules/mediasoup/worker/out/Release/mediasoup-worker');
   const pool = new WorkerPool({ size: config.media.workers, ...config.media, logger });
-  pool.on('workerReplaced', () => metrics.workerDeaths.inc());
+  pool.on('workerDied', () => metrics.workerDeaths.inc());
   await pool.start();
   const rooms = new RoomManager(pool, logger);
   const routerCapabilities = await MediaRoom.probeCapabilities(pool);

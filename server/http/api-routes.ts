@@ -28,6 +28,9 @@ export function apiRoutes(deps: ApiDeps): Router {
   const { accounts, tokens, roomStore, rooms, orgTree, audit, metrics } = deps;
   const router = Router();
   const loginLimiters = new Map<string, RateLimiter>();
+  setInterval(() => {
+    for (const [ip, limiter] of loginLimiters) if (limiter.isIdle()) loginLimiters.delete(ip);
+  }, 60_000).unref();
 
   router.post('/login', async (req, res) => {
     const ip = req.ip ?? 'unknown';

@@ -1,4 +1,5 @@
 import path from 'node:path';
+import { AppError, ErrorCode } from '../../protocol/errors.js';
 import express from 'express';
 import type { Logger } from 'pino';
 import { apiRoutes, type ApiDeps } from './api-routes.js';
@@ -19,6 +20,9 @@ export function createApp(deps: ApiDeps & { logger: Logger; metricsToken: string
   app.use(express.json({ limit: '16kb' }));
   app.use(opsRoutes(deps));
   app.use('/api', apiRoutes(deps));
+  app.use('/api', () => {
+    throw new AppError(ErrorCode.NotFound, 'no such API route');
+  });
   app.use(express.static(deps.webRoot, { index: 'index.html', maxAge: '1h' }));
   app.get(/^\/(?!api\/|socket\.io\/).*/, (_req, res) => res.sendFile(path.join(deps.webRoot, 'index.html')));
   app.use(errorHandler(deps.logger));

@@ -13,6 +13,7 @@ const statusOf: Record<string, number> = {
   [ErrorCode.MessageTooLarge]: 413,
   [ErrorCode.NotFound]: 404,
   [ErrorCode.InvalidState]: 409,
+  [ErrorCode.NotInRoom]: 409,
   [ErrorCode.RateLimited]: 429,
 };
 

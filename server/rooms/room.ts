@@ -137,20 +137,22 @@ export class Room {
 
   async #rebuildMedia(): Promise<void> {
     this.logger.warn({ peers: this.#peers.size }, 'room media lost; rebuilding on a live worker');
-    const deadline = Date.now() + 15_000;
-    while (!this.#closed) {
+    // Peers stay members meanwhile; the worker pool brings a worker back if none is alive.
+    for (let attempt = 0; !this.#closed; attempt++) {
       try {
-        this.#media = await MediaRoom.create(this.pool);
-        break;
-      } catch (err) {
-        if (Date.now() > deadline) {
-          this.logger.error({ err }, 'no media worker came back; closing room');
-          this.#broadcast({ type: 'roomReset', data: { reason: 'media unavailable' } });
+        const media = await MediaRoom.create(this.pool);
+        if (this.#closed) {
+          media.close();
           return;
         }
+        this.#media = media;
+        break;
+      } catch (err) {
+        if (attempt % 25 === 0) this.logger.error({ err, attempt }, 'no live media worker yet; still trying');
         await new Promise((r) => setTimeout(r, 200));
       }
     }
+    if (this.#closed) return;
     this.#attach(this.#media);
     for (const peer of this.#peers.values()) peer.media = this.#newParticipant(peer.id);
     this.#broadcast({ type: 'roomReset', data: { reason: 'media worker restarted' } });

@@ -10,6 +10,11 @@ export class RateLimiter {
     this.#tokens = burst;
   }
 
+  /** Full again: forgetting this limiter changes nothing. */
+  isIdle(): boolean {
+    return this.#tokens + ((Date.now() - this.#last) / 1000) * this.perSecond >= this.burst;
+  }
+
   take(): boolean {
     const now = Date.now();
     this.#tokens = Math.min(this.burst, this.#tokens + ((now - this.#last) / 1000) * this.perSecond);

@@ -36,21 +36,22 @@ export function createRequestHandlers({ rooms, roomStore, orgTree, audit }: Hand
   };
 
   return {
-    async joinRoom(session, { roomId }) {
-      const definition = await roomStore.get(roomId);
-      if (!definition) throw new AppError(ErrorCode.NotFound, `no room ${roomId}`);
-      if (!orgTree().canAccess(session.user.orgUnitId, definition.orgUnitId)) {
-        await audit.record({ actor: session.user.username, action: 'room.join', target: roomId, outcome: 'denied' });
-        throw new AppError(ErrorCode.Forbidden, `room ${roomId} is outside your organisation`);
-      }
-      await leave(session);
-      const room = await rooms.open(definition);
-      const { peer, reply } = room.join(session.user, session.notify);
-      session.room = room;
-      session.peer = peer;
-      await audited(session, 'room.join', roomId, { peerId: peer.id });
-      return reply;
-    },
+    joinRoom: (session, { roomId }) =>
+      session.exclusive(async () => {
+        const definition = await roomStore.get(roomId);
+        if (!definition) throw new AppError(ErrorCode.NotFound, `no room ${roomId}`);
+        if (!orgTree().canAccess(session.user.orgUnitId, definition.orgUnitId)) {
+          await audit.record({ actor: session.user.username, action: 'room.join', target: roomId, outcome: 'denied' });
+          throw new AppError(ErrorCode.Forbidden, `room ${roomId} is outside your organisation`);
+        }
+        await leave(session);
+        const room = await rooms.open(definition);
+        const { peer, reply } = room.join(session.user, session.notify);
+        session.room = room;
+        session.peer = peer;
+        await audited(session, 'room.join', roomId, { peerId: peer.id });
+        return reply;
+      }),
 
     async setRtpCapabilities(session, { rtpCapabilities }) {
       session.inRoom().peer.media.setRtpCapabilities(rtpCapabilities as types.RtpCapabilities);
@@ -116,9 +117,10 @@ export function createRequestHandlers({ rooms, roomStore, orgTree, audit }: Hand
       return { spatialLayer: await session.inRoom().peer.media.setConsumerDisplaySize(consumerId, height) };
     },
 
-    async leaveRoom(session) {
-      await leave(session);
-      return empty;
-    },
+    leaveRoom: (session) =>
+      session.exclusive(async () => {
+        await leave(session);
+        return empty;
+      }),
   };
 }

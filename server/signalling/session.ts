@@ -8,10 +8,19 @@ export class Session {
   room: Room | undefined;
   peer: Peer | undefined;
 
+  #membership: Promise<unknown> = Promise.resolve();
+
   constructor(
     readonly user: PublicUser,
     readonly notify: Notify,
   ) {}
+
+  /** Joins and leaves of one socket run one after another, so two joins never leave a stray peer. */
+  exclusive<T>(change: () => Promise<T>): Promise<T> {
+    const run = this.#membership.then(change, change);
+    this.#membership = run.catch(() => undefined);
+    return run;
+  }
 
   inRoom(): { room: Room; peer: Peer } {
     if (!this.room || !this.peer) throw new AppError(ErrorCode.NotInRoom, 'join a room first');

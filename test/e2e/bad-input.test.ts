@@ -3,7 +3,7 @@ import type { Page } from 'puppeteer-core';
 import { io, type Socket } from 'socket.io-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { joinAs, launchBrowser, receiveStats, waitDecodingFrom, type TestBrowser } from '../helpers/browser.js';
-import { login, startServer, type RunningServer } from '../helpers/server-process.js';
+import { login, mediaOverview, startServer, type RunningServer } from '../helpers/server-process.js';
 import { waitFor } from '../helpers/wait.js';
 
 const JWT_SECRET = 'test-secret-0123456789abcdef';
@@ -88,6 +88,17 @@ describe('bad input gets a clear error while a room keeps working', () => {
     expect(server.logs.some((l) => l.includes('"action":"room.join"') && l.includes('"outcome":"denied"'))).toBe(true);
   });
 
+  it('two joins at once on one socket leave no stray peer behind', async () => {
+    const admin = await login(server.url, 'admin', 'admin123');
+    const { socket } = await connect({ token: await login(server.url, 'county01', 'county123') });
+    const join = { method: 'joinRoom', data: { roomId: ROOM } };
+    const replies = await Promise.all([request(socket, join), request(socket, join)]);
+    expect(replies.every((r) => r.ok)).toBe(true);
+    expect((await mediaOverview(server.url, admin)).rooms.find((r) => r.id === ROOM)?.peers).toBe(3);
+    socket.close();
+    await waitFor('the socket to leave', async () => (await mediaOverview(server.url, admin)).rooms.find((r) => r.id === ROOM)?.peers === 2, 5_000);
+  });
+
   it('answers bad HTTP calls with clear errors', async () => {
     const post = (body: string) => fetch(`${server.url}/api/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
     const bad = await post('{not json');
@@ -97,6 +108,9 @@ describe('bad input gets a clear error while a room keeps working', () => {
     expect(wrong.status).toBe(401);
     const huge = await post(JSON.stringify({ username: 'a', password: 'p'.repeat(100_000) }));
     expect(huge.status).toBe(413);
+    const unknown = await fetch(`${server.url}/api/no-such-route`, { headers: { authorization: `Bearer ${await login(server.url, 'county01', 'county123')}` } });
+    expect(unknown.status).toBe(404);
+    expect(((await unknown.json()) as ErrorReply).error.code).toBe('NOT_FOUND');
     const noToken = await fetch(`${server.url}/api/rooms`);
     expect(noToken.status).toBe(401);
     const forged = await fetch(`${server.url}/api/rooms`, { headers: { authorization: 'Bearer abc.def.ghi' } });

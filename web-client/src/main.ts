@@ -48,7 +48,10 @@ function showLogin(): void {
 
 /** A link may name a room (?room=ID): after login the user goes straight in. */
 function linkedRoom(): string | null {
-  return new URLSearchParams(location.search).get('room');
+  const room = new URLSearchParams(location.search).get('room');
+  // Used once: leaving the room must not send the user straight back in.
+  if (room) history.replaceState(null, '', location.pathname);
+  return room;
 }
 
 async function showRooms(): Promise<void> {

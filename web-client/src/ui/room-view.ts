@@ -56,7 +56,8 @@ export function renderRoom(
   micSelect.addEventListener('change', () => void switchDevice('mic', micSelect.value));
   camSelect.addEventListener('change', () => void switchDevice('camera', camSelect.value));
   void ctx.localReady.then(fillDeviceLists);
-  navigator.mediaDevices.addEventListener('devicechange', () => void fillDeviceLists());
+  const onDeviceChange = () => void fillDeviceLists();
+  navigator.mediaDevices.addEventListener('devicechange', onDeviceChange);
 
   const sizeReports = new Map<string, number>();
   const resizeObserver = new ResizeObserver((entries) => {
@@ -123,7 +124,7 @@ export function renderRoom(
       if (tile.videoProducerId !== videoConsumer?.producerId) {
         tile.videoProducerId = videoConsumer?.producerId;
         tile.video.srcObject = videoConsumer ? new MediaStream([videoConsumer.track]) : null;
-        if (videoConsumer && marks['firstRemoteFrame'] === undefined) {
+        if (videoConsumer && marks['firstRemoteFrame'] === undefined && 'requestVideoFrameCallback' in tile.video) {
           tile.video.requestVideoFrameCallback(() => (marks['firstRemoteFrame'] ??= performance.now()));
         }
         if (videoConsumer) tile.video.dataset['producer'] = videoConsumer.producerId;
@@ -195,5 +196,6 @@ export function renderRoom(
   return () => {
     unsubscribe();
     resizeObserver.disconnect();
+    navigator.mediaDevices.removeEventListener('devicechange', onDeviceChange);
   };
 }
