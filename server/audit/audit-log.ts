@@ -1,6 +1,11 @@
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 
+export interface StoredAuditEntry extends Required<AuditEntry> {
+  id: string;
+  at: string;
+}
+
 export interface AuditEntry {
   actor: string;
   action: string;
@@ -31,5 +36,30 @@ export class AuditLog {
       'outcome', entry.outcome,
       'detail', JSON.stringify(entry.detail ?? {}),
     );
+  }
+
+  /** The newest entries first. */
+  async recent(limit: number): Promise<StoredAuditEntry[]> {
+    const rows = await this.redis.xrevrange(AuditLog.STREAM, '+', '-', 'COUNT', limit);
+    return rows.map(([id, fields]) => {
+      const f = new Map<string, string>();
+      for (let i = 0; i + 1 < fields.length; i += 2) f.set(fields[i]!, fields[i + 1]!);
+      let detail: Record<string, unknown> = {};
+      try {
+        detail = JSON.parse(f.get('detail') ?? '{}') as Record<string, unknown>;
+      } catch {
+        detail = { unreadable: f.get('detail') };
+      }
+      const outcome = f.get('outcome');
+      return {
+        id,
+        at: f.get('at') ?? '',
+        actor: f.get('actor') ?? '',
+        action: f.get('action') ?? '',
+        target: f.get('target') ?? '',
+        outcome: outcome === 'ok' || outcome === 'denied' ? outcome : 'failed',
+        detail,
+      };
+    });
   }
 }

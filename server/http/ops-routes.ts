@@ -2,13 +2,20 @@ import { timingSafeEqual } from 'node:crypto';
 import { Router } from 'express';
 import { AppError, ErrorCode } from '../../protocol/errors.js';
 import type { TokenService } from '../auth/token-service.js';
+import type { AuditLog } from '../audit/audit-log.js';
 import type { Metrics } from '../metrics.js';
 import type { RoomManager } from '../rooms/room-manager.js';
 import type { WorkerPool } from '../../media/worker-pool.js';
 
 /** Health, Prometheus metrics and a media overview for operators. */
-export function opsRoutes(deps: { metrics: Metrics; metricsToken: string | undefined; tokens: TokenService; rooms: RoomManager; pool: WorkerPool }): Router {
-  const { metrics, metricsToken, tokens, rooms, pool } = deps;
+export function opsRoutes(deps: { metrics: Metrics; metricsToken: string | undefined; tokens: TokenService; rooms: RoomManager; pool: WorkerPool; audit: AuditLog }): Router {
+  const { metrics, metricsToken, tokens, rooms, pool, audit } = deps;
+  const requireAdmin = (authorization: string | undefined) => {
+    const header = authorization ?? '';
+    if (tokens.verify(header.startsWith('Bearer ') ? header.slice(7) : undefined).role !== 'admin') {
+      throw new AppError(ErrorCode.Forbidden, 'admins only');
+    }
+  };
   const router = Router();
 
   router.get('/healthz', (_req, res) => {
@@ -29,11 +36,14 @@ export function opsRoutes(deps: { metrics: Metrics; metricsToken: string | undef
     res.type(metrics.registry.contentType).send(await metrics.registry.metrics());
   });
 
+  router.get('/api/admin/audit', async (req, res) => {
+    requireAdmin(req.headers.authorization);
+    const limit = Math.min(1000, Math.max(1, Number(req.query['limit']) || 100));
+    res.json({ entries: await audit.recent(limit) });
+  });
+
   router.get('/api/admin/media', (req, res) => {
-    const header = req.headers.authorization ?? '';
-    if (tokens.verify(header.startsWith('Bearer ') ? header.slice(7) : undefined).role !== 'admin') {
-      throw new AppError(ErrorCode.Forbidden, 'admins only');
-    }
+    requireAdmin(req.headers.authorization);
     res.json({
       workers: pool.workers().map((w) => ({ index: w.index, pid: w.worker.pid, routers: w.routers, closed: w.worker.closed })),
       rooms: rooms.liveRooms().map((r) => ({ id: r.id, peers: r.size, consumers: r.consumerCount(), workerPid: r.workerPid })),
