@@ -37,7 +37,8 @@ export async function benchJoin(samples = Number(process.env['BENCH_SAMPLES'] ??
       times.push(ms);
       const m = await page.evaluate(() => (window as unknown as { __diag: { marks: Record<string, number> } }).__diag.marks);
       const rel = (k: string) => Math.round((m[k] ?? NaN) - (m['loginSubmitted'] ?? 0));
-      process.stdout.write(`    loggedIn ${rel('loggedIn')} localMedia ${rel('localMedia')} joined ${rel('joined')} consumer ${rel('firstVideoConsumer')} frame ${rel('firstRemoteFrame')}\n`);
+      const steps = ['loggedIn', 'connected', 'localMedia', 'joined', 'deviceLoaded', 'transports', 'consumeReply', 'firstVideoConsumer', 'firstRemoteFrame'];
+      process.stdout.write(`    ${steps.map((k) => `${k} ${rel(k)}`).join(' ')}\n`);
       await context.close();
       process.stdout.write(`  join ${i + 1}/${samples}: ${Math.round(ms)} ms\n`);
     }

@@ -16,7 +16,10 @@ const langButton = document.getElementById('lang')!;
 const banner = document.getElementById('conn-banner')!;
 let session: LoginResponse | undefined = readSession();
 let client: RoomClient | undefined;
+let signalling: SignallingClient | undefined;
 let rerender: () => void = () => undefined;
+// Read once at load: the query string is cleared after a room link has been used.
+const preferH264 = new URLSearchParams(location.search).get('codec') === 'h264';
 const devices = new DeviceCache();
 
 installDiagnostics(() => client);
@@ -57,6 +60,7 @@ function linkedRoom(): string | null {
 async function showRooms(): Promise<void> {
   if (!session) return showLogin();
   who.textContent = session.user.displayName;
+  connectSignalling(session.token);
   routerCapabilities(session.token).then((caps) => devices.load(caps)).catch(() => undefined); // a head start only
   logoutButton.hidden = false;
   rerender = () => void showRooms();
@@ -80,19 +84,12 @@ async function localMedia(): Promise<MediaStream> {
 async function enterRoom(roomId: string, roomName: string): Promise<void> {
   if (!session) return showLogin();
   const user = session.user;
-  // Connecting and opening the camera overlap: both take a while and neither needs the other.
-  const signalling = new SignallingClient(session.token);
   const stream = new MediaStream();
   const ready = localMedia().then((captured) => {
     for (const track of captured.getTracks()) stream.addTrack(track);
     marks['localMedia'] ??= performance.now();
   });
-  signalling.socket.on('connect_error', (err) => {
-    const code = (err as Error & { data?: { code?: string } }).data?.code;
-    if (code === 'TOKEN_EXPIRED' || code === 'INVALID_TOKEN' || code === 'UNAUTHENTICATED') logout();
-  });
-  const preferH264 = new URLSearchParams(location.search).get('codec') === 'h264';
-  client = new RoomClient(signalling, roomId, { stream, ready, preferH264, devices });
+  client = new RoomClient(connectSignalling(session.token), roomId, { stream, ready, preferH264, devices });
   client.onChange(() => showConnection(client?.state));
   const leave = async () => {
     dispose();
@@ -112,6 +109,19 @@ async function enterRoom(roomId: string, roomName: string): Promise<void> {
   await client.start();
 }
 
+/** One signalling connection per login, opened as soon as the user is in, so rooms open at once. */
+function connectSignalling(token: string): SignallingClient {
+  if (signalling) return signalling;
+  const connection = new SignallingClient(token);
+  connection.socket.once('connect', () => (marks['connected'] ??= performance.now()));
+  connection.socket.on('connect_error', (err) => {
+    const code = (err as Error & { data?: { code?: string } }).data?.code;
+    if (code === 'TOKEN_EXPIRED' || code === 'INVALID_TOKEN' || code === 'UNAUTHENTICATED') logout();
+  });
+  signalling = connection;
+  return connection;
+}
+
 function showConnection(state: string | undefined): void {
   const text = state === 'offline' ? t('conn.lost') : state === 'recovering' ? t('conn.media') : '';
   banner.textContent = text;
@@ -121,6 +131,8 @@ function showConnection(state: string | undefined): void {
 function logout(): void {
   void client?.close();
   client = undefined;
+  signalling?.close();
+  signalling = undefined;
   session = undefined;
   sessionStorage.removeItem('session');
   showLogin();

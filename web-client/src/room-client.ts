@@ -55,10 +55,19 @@ export class RoomClient {
     readonly roomId: string,
     private readonly local: { stream: MediaStream; ready: Promise<unknown>; preferH264: boolean; devices: DeviceCache },
   ) {
-    signalling.onNotification((n) => void this.#onNotification(n));
-    signalling.socket.on('disconnect', () => this.#setState('offline'));
-    signalling.socket.io.on('reconnect', () => void this.#join('recovering'));
+    const onDisconnect = () => this.#setState('offline');
+    const onReconnect = () => void this.#join('recovering');
+    const offNotification = signalling.onNotification((n) => void this.#onNotification(n));
+    signalling.socket.on('disconnect', onDisconnect);
+    signalling.socket.io.on('reconnect', onReconnect);
+    this.#detach = () => {
+      offNotification();
+      signalling.socket.off('disconnect', onDisconnect);
+      signalling.socket.io.off('reconnect', onReconnect);
+    };
   }
+
+  readonly #detach: () => void;
 
   onChange(listener: Listener): () => void {
     this.#listeners.add(listener);
@@ -72,9 +81,9 @@ export class RoomClient {
   async close(): Promise<void> {
     this.#closed = true;
     this.#generation++;
+    this.#detach();
     await this.signalling.request('leaveRoom', {}).catch(() => undefined);
     this.#teardown();
-    this.signalling.close();
   }
 
   localProducer(source: MediaSource): types.Producer | undefined {
@@ -134,6 +143,7 @@ export class RoomClient {
       for (const peer of joined.peers) this.#addPeer(peer);
       const device = await this.local.devices.load(joined.routerRtpCapabilities);
       this.#device = device;
+      marks['deviceLoaded'] ??= performance.now();
       await this.signalling.request('setRtpCapabilities', { rtpCapabilities: device.rtpCapabilities });
       const [recv, send] = await Promise.all([
         this.#createTransport(device, 'recv', generation),
@@ -146,11 +156,11 @@ export class RoomClient {
       }
       this.#recv = recv;
       this.#send = send;
+      marks['transports'] ??= performance.now();
       this.#setState('online');
-      await Promise.all([
-        ...[...this.peers.values()].flatMap((p) => [...p.producers.keys()].map((id) => this.#consume(id, generation))),
-        this.#publish(generation),
-      ]);
+      // Seeing the room comes first; publishing at the same moment would slow both on a phone.
+      await Promise.all([...this.peers.values()].flatMap((p) => [...p.producers.keys()].map((id) => this.#consume(id, generation))));
+      await this.#publish(generation);
     } catch (err) {
       if (stale()) return;
       console.warn('join failed; retrying', err);
@@ -230,12 +240,18 @@ export class RoomClient {
     try {
       const r = await this.signalling.request('consume', { producerId, displayHeight: this.displayHeightHint });
       if (generation !== this.#generation || recv.closed) return;
+      if (r.kind === 'video') marks['consumeReply'] ??= performance.now();
       const consumer = await recv.consume({ id: r.consumerId, producerId, kind: r.kind, rtpParameters: r.rtpParameters });
       this.consumers.set(producerId, consumer);
       if (consumer.kind === 'video') marks['firstVideoConsumer'] ??= performance.now();
       consumer.on('trackended', () => this.#dropConsumer(producerId));
       if (consumer.kind === 'video' && this.#hiddenVideo.has(producerId)) consumer.pause();
-      else await this.signalling.request('setConsumerPaused', { consumerId: consumer.id, paused: false });
+      else {
+        // Resumed once the path is up: the key frame the resume asks for must not be sent into a
+        // transport that drops it, because the publisher ignores a second request for a while.
+        await whenConnected(recv, 3000);
+        await this.signalling.request('setConsumerPaused', { consumerId: consumer.id, paused: false });
+      }
       this.#changed();
     } catch (err) {
       console.warn('consume failed', producerId, err);
@@ -322,4 +338,20 @@ export class RoomClient {
   #changed(): void {
     for (const l of this.#listeners) l();
   }
+}
+
+function whenConnected(transport: types.Transport, timeoutMs: number): Promise<void> {
+  if (transport.connectionState === 'connected') return Promise.resolve();
+  return new Promise((resolve) => {
+    const done = () => {
+      clearTimeout(timer);
+      transport.off('connectionstatechange', onState);
+      resolve();
+    };
+    const onState = (state: string) => {
+      if (state === 'connected' || state === 'failed' || state === 'closed') done();
+    };
+    const timer = setTimeout(done, timeoutMs);
+    transport.on('connectionstatechange', onState);
+  });
 }

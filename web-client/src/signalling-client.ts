@@ -36,8 +36,9 @@ export class SignallingClient {
     return reply.data;
   }
 
-  onNotification(listener: (n: Notification) => void): void {
+  onNotification(listener: (n: Notification) => void): () => void {
     this.socket.on(SocketEvent.Notification, listener);
+    return () => this.socket.off(SocketEvent.Notification, listener);
   }
 
   close(): void {
