@@ -50,17 +50,25 @@ export interface PeerReceiveStats {
   name: string;
   framesDecoded: number;
   frameWidth: number;
+  videoCodec: string;
   audioEnergy: number;
   audioLevel: number;
 }
 
 /** Logs in through the real login form and enters a room from the room list, in a fresh browser context. */
-export async function joinAs(browser: Browser, url: string, username: string, password: string, roomId: string): Promise<Page> {
+export async function joinAs(
+  browser: Browser,
+  url: string,
+  username: string,
+  password: string,
+  roomId: string,
+  opts: { query?: string } = {},
+): Promise<Page> {
   const context = await browser.createBrowserContext();
   const page = await context.newPage();
   page.on('pageerror', (err) => console.error(`[${username}] page error:`, err));
   await page.setViewport({ width: 1280, height: 720 });
-  await page.goto(url);
+  await page.goto(opts.query ? `${url}/?${opts.query}` : url);
   await page.type('input[name=username]', username);
   await page.type('input[name=password]', password);
   await page.click('#login-form button[type=submit]');

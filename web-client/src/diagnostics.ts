@@ -5,6 +5,7 @@ export interface PeerReceiveStats {
   name: string;
   framesDecoded: number;
   frameWidth: number;
+  videoCodec: string;
   audioEnergy: number;
   audioLevel: number;
 }
@@ -28,14 +29,19 @@ export function installDiagnostics(getClient: () => RoomClient | undefined): voi
       for (const [producerId, consumer] of client.consumers) {
         const peer = [...client.peers.values()].find((p) => p.producers.has(producerId));
         if (!peer) continue;
-        const row = byPeer.get(peer.info.id) ?? { peerId: peer.info.id, name: peer.info.user.username, framesDecoded: 0, frameWidth: 0, audioEnergy: 0, audioLevel: 0 };
+        const row = byPeer.get(peer.info.id) ?? { peerId: peer.info.id, name: peer.info.user.username, framesDecoded: 0, frameWidth: 0, videoCodec: '', audioEnergy: 0, audioLevel: 0 };
         byPeer.set(peer.info.id, row);
         const report = await consumer.getStats();
+        const codecs = new Map<string, string>();
+        report.forEach((s: Record<string, unknown>) => {
+          if (s['type'] === 'codec') codecs.set(String(s['id']), String(s['mimeType']));
+        });
         report.forEach((s: Record<string, unknown>) => {
           if (s['type'] !== 'inbound-rtp') return;
           if (s['kind'] === 'video') {
             row.framesDecoded += Number(s['framesDecoded'] ?? 0);
-            row.frameWidth = Math.max(row.frameWidth, Number(s['frameWidth'] ?? 0));
+            row.frameWidth = Number(s['frameWidth'] ?? 0);
+            row.videoCodec = codecs.get(String(s['codecId'])) ?? '';
           } else {
             row.audioEnergy += Number(s['totalAudioEnergy'] ?? 0);
             row.audioLevel = Math.max(row.audioLevel, Number(s['audioLevel'] ?? 0));
