@@ -43,7 +43,7 @@ describe('room features in real browsers', () => {
 
   it('a camera turned off stops its frames and shows the muted tile; turned on, it comes back', async () => {
     const peerId = await vp8Publisher.evaluate(() => (window as unknown as { __diag: { peerId(): string } }).__diag.peerId());
-    const placeholderShown = () => viewer.$eval(`[data-peer="${peerId}"] .placeholder`, (el) => !(el as HTMLElement).hidden);
+    const placeholderShown = () => viewer.$eval(`[data-peer="${peerId}"] .placeholder`, (el) => getComputedStyle(el).display !== 'none');
     await vp8Publisher.click('#toggle-camera');
     await waitFor('placeholder on the viewer', placeholderShown, 5_000);
     const frozen = (await statsOf('field03'))!.framesDecoded;
