@@ -34,7 +34,8 @@ export type PeerInfo = z.infer<typeof PeerInfo>;
 
 /** Every request: its data schema and its reply type. */
 export const requestSchemas = {
-  joinRoom: z.object({ roomId: Id }),
+  /** previousPeerId: the caller's own peer from before a reconnect, removed at once instead of timing out. */
+  joinRoom: z.object({ roomId: Id, previousPeerId: z.string().max(64).optional() }),
   setRtpCapabilities: z.object({ rtpCapabilities: opaque<ms.RtpCapabilities>() }),
   createTransport: z.object({ direction: TransportDirection }),
   connectTransport: z.object({ transportId: z.string(), dtlsParameters: opaque<ms.DtlsParameters>() }),

@@ -58,6 +58,11 @@ export class Room {
     return { peer, reply: { peerId: id, routerRtpCapabilities: this.#media.rtpCapabilities as WireCapabilities, peers: others } };
   }
 
+  /** A reconnecting user's old peer, whose socket the server has not yet seen go. */
+  replaceStalePeer(peerId: string, user: PublicUser): void {
+    if (this.#peers.get(peerId)?.user.id === user.id) this.leave(peerId);
+  }
+
   leave(peerId: string): void {
     const peer = this.#peers.get(peerId);
     if (!peer) return;

@@ -36,7 +36,7 @@ export function createRequestHandlers({ rooms, roomStore, orgTree, audit }: Hand
   };
 
   return {
-    joinRoom: (session, { roomId }) =>
+    joinRoom: (session, { roomId, previousPeerId }) =>
       session.exclusive(async () => {
         const definition = await roomStore.get(roomId);
         if (!definition) throw new AppError(ErrorCode.NotFound, `no room ${roomId}`);
@@ -46,6 +46,7 @@ export function createRequestHandlers({ rooms, roomStore, orgTree, audit }: Hand
         }
         await leave(session);
         const room = await rooms.open(definition);
+        if (previousPeerId) room.replaceStalePeer(previousPeerId, session.user);
         const { peer, reply } = room.join(session.user, session.notify);
         session.room = room;
         session.peer = peer;

@@ -103,6 +103,28 @@ describe('bad input gets a clear error while a room keeps working', () => {
     await waitFor('the socket to leave', async () => (await mediaOverview(server.url, admin)).rooms.find((r) => r.id === ROOM)?.peers === 2, 5_000);
   });
 
+  it('a rejoin removes the same user\'s stale peer, and never another user\'s', async () => {
+    const admin = await login(server.url, 'admin', 'admin123');
+    const peersInRoom = async () => (await mediaOverview(server.url, admin)).rooms.find((r) => r.id === ROOM)?.peers;
+    const token = await login(server.url, 'county01', 'county123');
+    const stale = await connect({ token });
+    const first = (await request(stale.socket, { method: 'joinRoom', data: { roomId: ROOM } })) as { ok: true; data: { peerId: string; peers: { id: string; user: { username: string } }[] } };
+    expect(await peersInRoom()).toBe(3);
+    // Another user's peer named as "previous" is left alone (field03 keeps publishing: see the last test).
+    const publisherPeer = first.data.peers.find((p) => p.user.username === 'field03')!.id;
+    const other = await connect({ token: await login(server.url, 'township0101', 'township123') });
+    expect((await request(other.socket, { method: 'joinRoom', data: { roomId: ROOM, previousPeerId: publisherPeer } })).ok).toBe(true);
+    expect(await peersInRoom()).toBe(4);
+    other.socket.close();
+    // The same user reconnecting on a new socket replaces the peer its old socket still holds.
+    const fresh = await connect({ token });
+    expect((await request(fresh.socket, { method: 'joinRoom', data: { roomId: ROOM, previousPeerId: first.data.peerId } })).ok).toBe(true);
+    await waitFor('stale peer gone', async () => (await peersInRoom()) === 3, 5_000);
+    stale.socket.close();
+    fresh.socket.close();
+    await waitFor('back to the two browsers', async () => (await peersInRoom()) === 2, 5_000);
+  });
+
   it('answers bad HTTP calls with clear errors', async () => {
     const post = (body: string) => fetch(`${server.url}/api/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
     const bad = await post('{not json');

@@ -136,7 +136,7 @@ export class RoomClient {
     this.#setState(state);
     this.#teardown();
     try {
-      const joined = await this.signalling.request('joinRoom', { roomId: this.roomId });
+      const joined = await this.signalling.request('joinRoom', { roomId: this.roomId, ...(this.peerId ? { previousPeerId: this.peerId } : {}) });
       if (stale()) return;
       marks['joined'] ??= performance.now();
       this.peerId = joined.peerId;
