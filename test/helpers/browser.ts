@@ -2,6 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import puppeteer, { type Browser, type Page } from 'puppeteer-core';
+import type { PeerReceiveStats } from '../../web-client/src/diagnostics.js';
 import { waitFor } from './wait.js';
 
 export const CHROMIUM = process.env['CHROMIUM_BIN'] ?? '/usr/bin/chromium';
@@ -45,15 +46,7 @@ export async function launchBrowser(extraArgs: string[] = []): Promise<TestBrows
   };
 }
 
-export interface PeerReceiveStats {
-  peerId: string;
-  name: string;
-  framesDecoded: number;
-  frameWidth: number;
-  videoCodec: string;
-  audioEnergy: number;
-  audioLevel: number;
-}
+export type { PeerReceiveStats };
 
 /** Logs in through the real login form and enters a room from the room list, in a fresh browser context. */
 export async function joinAs(
