@@ -47,7 +47,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
   }
   const e = parsed.data;
   const dataDir = path.resolve(e.DATA_DIR);
-  const mediaLoopbackOnly = e.MEDIA_LISTEN_IP.startsWith('127.');
+  // Listening on every address needs one to announce; a specific address announces itself.
+  const listensEverywhere = e.MEDIA_LISTEN_IP === '0.0.0.0' || e.MEDIA_LISTEN_IP === '::';
   return {
     dataDir,
     orgConfigPath: path.resolve(e.ORG_CONFIG),
@@ -58,7 +59,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
     media: {
       workers: e.MEDIA_WORKERS,
       listenIp: e.MEDIA_LISTEN_IP,
-      announcedIp: e.MEDIA_ANNOUNCED_IP ?? (mediaLoopbackOnly ? undefined : (lanAddress() ?? '127.0.0.1')),
+      announcedIp: e.MEDIA_ANNOUNCED_IP ?? (listensEverywhere ? (lanAddress() ?? '127.0.0.1') : undefined),
       basePort: e.MEDIA_PORT,
       rtcMinPort: e.RTC_MIN_PORT,
       rtcMaxPort: e.RTC_MAX_PORT,

@@ -9,7 +9,7 @@ import { WorkerPool } from '../media/worker-pool.js';
 import { AccountStore } from './auth/account-store.js';
 import { TokenService } from './auth/token-service.js';
 import { AuditLog } from './audit/audit-log.js';
-import { loadConfig } from './config.js';
+import { lanAddress, loadConfig } from './config.js';
 import { createApp } from './http/app.js';
 import { createLogger } from './logger.js';
 import { createMetrics } from './metrics.js';
@@ -73,7 +73,8 @@ async function main(): Promise<void> {
   let httpsUrl: string | undefined;
   if (servers[1]) {
     const port = await listen(servers[1], config.https.host, config.https.port);
-    httpsUrl = `https://${config.media.announcedIp ?? 'localhost'}:${port}`;
+    const host = config.https.host === '0.0.0.0' || config.https.host === '::' ? (lanAddress() ?? 'localhost') : config.https.host;
+    httpsUrl = `https://${host}:${port}`;
   }
   logger.info({ httpUrl, httpsUrl, workers: pool.workers().map((w) => w.worker.pid) }, 'listening');
   printBanner(httpUrl, httpsUrl, config.orgConfigPath, organisation.users.find((u) => u.role === 'commander'));

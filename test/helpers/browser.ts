@@ -13,11 +13,13 @@ export interface TestBrowser {
 }
 
 /** Debian's Chromium, headless, with a fake camera (moving picture) and a fake microphone (beeps). */
-export async function launchBrowser(extraArgs: string[] = []): Promise<TestBrowser> {
+export async function launchBrowser(opts: { args?: string[]; executablePath?: string } = {}): Promise<TestBrowser> {
   const userDataDir = await mkdtemp(path.join(os.tmpdir(), 'ecs-chromium-'));
   const browser = await puppeteer.launch({
-    executablePath: CHROMIUM,
+    executablePath: opts.executablePath ?? CHROMIUM,
     headless: true,
+    // DevTools over pipes: works for a browser inside a network namespace too.
+    pipe: true,
     userDataDir,
     args: [
       '--no-sandbox',
@@ -34,7 +36,7 @@ export async function launchBrowser(extraArgs: string[] = []): Promise<TestBrows
       '--disable-renderer-backgrounding',
       '--disable-background-timer-throttling',
       '--disable-backgrounding-occluded-windows',
-      ...extraArgs,
+      ...(opts.args ?? []),
     ],
   });
   return {
