@@ -22,6 +22,8 @@ export const PublicUser = z.object({
   displayName: z.string(),
   orgUnitId: Id,
   role: Role,
+  /** Set for a guest who joined through an incident's link or QR code: they reach that incident only. */
+  incidentId: Id.optional(),
 });
 export type PublicUser = z.infer<typeof PublicUser>;
 
@@ -43,6 +45,7 @@ export const RoomInfo = z.object({
   name: z.string().min(1).max(100),
   orgUnitId: Id,
   participants: z.number().int().nonnegative(),
+  incidentId: Id.optional(),
 });
 export type RoomInfo = z.infer<typeof RoomInfo>;
 
@@ -52,3 +55,39 @@ export const CreateRoomRequest = z.object({
   orgUnitId: Id,
 });
 export type CreateRoomRequest = z.infer<typeof CreateRoomRequest>;
+
+export const IncidentStatus = z.enum(['active', 'closed']);
+
+export const Incident = z.object({
+  id: Id,
+  name: z.string().min(1).max(100),
+  orgUnitId: Id,
+  roomId: Id,
+  status: IncidentStatus,
+  createdAt: z.string(),
+  createdBy: z.string(),
+});
+export type Incident = z.infer<typeof Incident>;
+
+export const CreateIncidentRequest = z.object({
+  name: z.string().min(1).max(100),
+  orgUnitId: Id,
+});
+
+export const JoinLinkRequest = z.object({
+  /** How long the link works, in seconds: short by default, since anyone holding it can join. */
+  ttlS: z.number().int().min(60).max(7 * 24 * 3600).default(4 * 3600),
+});
+
+export const JoinLinkResponse = z.object({
+  url: z.string(),
+  expiresAt: z.number(),
+  /** The link as a QR code (SVG), for a phone's camera. */
+  qrSvg: z.string(),
+});
+export type JoinLinkResponse = z.infer<typeof JoinLinkResponse>;
+
+export const JoinWithLinkRequest = z.object({
+  joinToken: z.string().min(1).max(4096),
+  displayName: z.string().trim().min(1).max(40),
+});

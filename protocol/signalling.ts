@@ -32,6 +32,16 @@ export const PeerInfo = z.object({
 });
 export type PeerInfo = z.infer<typeof PeerInfo>;
 
+export const Position = z.object({
+  seq: z.number().int().nonnegative(),
+  lat: z.number().min(-90).max(90),
+  lon: z.number().min(-180).max(180),
+  accuracy: z.number().nonnegative().max(1e6).optional(),
+  /** When the device took the fix (ms since epoch): positions queued offline keep their own time. */
+  at: z.number().int().positive(),
+});
+export type Position = z.infer<typeof Position>;
+
 /** Every request: its data schema and its reply type. */
 export const requestSchemas = {
   /** previousPeerId: the caller's own peer from before a reconnect, removed at once instead of timing out. */
@@ -58,6 +68,8 @@ export const requestSchemas = {
     height: z.number().int().min(0).max(8192),
   }),
   leaveRoom: z.object({}),
+  /** Positions in the order they were taken; seq rises per device, so a resend after a lost reply is harmless. */
+  reportPositions: z.object({ positions: z.array(Position).min(1).max(500) }),
 } as const;
 
 export type RequestMethod = keyof typeof requestSchemas;
@@ -91,6 +103,8 @@ export interface ResponseData {
   closeConsumer: Record<string, never>;
   setConsumerDisplaySize: { spatialLayer: number };
   leaveRoom: Record<string, never>;
+  /** Every position up to this seq is stored: the sender drops them from its queue. */
+  reportPositions: { acceptedUpTo: number };
 }
 
 export const RequestEnvelope = z.object({ method: z.string(), data: z.unknown() });
@@ -108,6 +122,7 @@ export interface NotificationData {
   activeSpeaker: { peerId: string | null };
   /** The room's media was rebuilt (a media worker died): join again with the same producers. */
   roomReset: { reason: string };
+  positions: { peerId: string; user: { id: string; displayName: string; orgUnitId: string }; positions: Position[] };
 }
 export type NotificationType = keyof NotificationData;
 export type Notification = { [T in NotificationType]: { type: T; data: NotificationData[T] } }[NotificationType];

@@ -27,6 +27,7 @@ const EnvSchema = z.object({
   RTC_MIN_PORT: port.default(40100),
   RTC_MAX_PORT: port.default(40999),
   METRICS_TOKEN: z.string().min(16).optional(),
+  PUBLIC_URL: z.string().url().optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
@@ -65,6 +66,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
       rtcMaxPort: e.RTC_MAX_PORT,
     },
     metricsToken: e.METRICS_TOKEN,
+    /** Where phones reach this server, for join links; the LAN HTTPS address when unset. */
+    publicUrl: e.PUBLIC_URL?.replace(/\/$/, ''),
     logLevel: e.LOG_LEVEL,
   };
 }

@@ -16,6 +16,8 @@ import { createMetrics } from './metrics.js';
 import { readOrganisationConfig } from './org/organisation-config.js';
 import { OrgStore } from './org/org-store.js';
 import { seedOrganisation } from './org/seed.js';
+import { IncidentStore } from './incidents/incident-store.js';
+import { PositionLog } from './positions/position-log.js';
 import { RoomManager } from './rooms/room-manager.js';
 import { RoomStore } from './rooms/room-store.js';
 import { createRequestHandlers } from './signalling/request-handlers.js';
@@ -39,6 +41,8 @@ async function main(): Promise<void> {
   let orgTree = await orgStore.loadTree();
   const tokens = await TokenService.create(store.redis, config.auth.jwtSecret, config.auth.tokenTtlS);
   const audit = new AuditLog(store.redis, logger);
+  const incidents = new IncidentStore(store.redis);
+  const positions = new PositionLog(store.redis);
 
   const pool = new WorkerPool({ size: config.media.workers, ...config.media, logger });
   pool.on('workerDied', () => metrics.workerDeaths.inc());
@@ -46,10 +50,13 @@ async function main(): Promise<void> {
   const rooms = new RoomManager(pool, logger);
   const routerCapabilities = await MediaRoom.probeCapabilities(pool);
 
+  let publicHttpsUrl: string | undefined;
   const app = createApp({
     accounts, tokens, roomStore, rooms, audit, metrics, logger, pool, routerCapabilities,
     orgTree: () => orgTree,
     metricsToken: config.metricsToken,
+    incidents,
+    publicUrl: (req) => config.publicUrl ?? publicHttpsUrl ?? `${req.protocol}://${req.get('host') ?? 'localhost'}`,
     webRoot: path.join(projectRoot, 'web-client/dist'),
   });
   const servers: http.Server[] = [http.createServer(app)];
@@ -57,7 +64,7 @@ async function main(): Promise<void> {
   if (hasTls) {
     servers.push(https.createServer({ cert: readFileSync(config.https.certPath), key: readFileSync(config.https.keyPath) }, app));
   }
-  const handlers = createRequestHandlers({ rooms, roomStore, orgTree: () => orgTree, audit });
+  const handlers = createRequestHandlers({ rooms, roomStore, orgTree: () => orgTree, audit, positions });
   const io = createSocketServer({
     servers, tokens, handlers, metrics, logger,
     onDisconnect: async (session) => void (await handlers.leaveRoom(session, {})),
@@ -75,6 +82,7 @@ async function main(): Promise<void> {
     const port = await listen(servers[1], config.https.host, config.https.port);
     const host = config.https.host === '0.0.0.0' || config.https.host === '::' ? (lanAddress() ?? 'localhost') : config.https.host;
     httpsUrl = `https://${host}:${port}`;
+    publicHttpsUrl = httpsUrl;
   }
   logger.info({ httpUrl, httpsUrl, workers: pool.workers().map((w) => w.worker.pid) }, 'listening');
   printBanner(httpUrl, httpsUrl, config.orgConfigPath, organisation.users.find((u) => u.role === 'commander'));

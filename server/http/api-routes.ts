@@ -69,8 +69,8 @@ export function apiRoutes(deps: ApiDeps): Router {
     const tree = orgTree();
     const user = userOf(req);
     const visible: RoomInfo[] = (await roomStore.all())
-      .filter((r) => tree.canAccess(user.orgUnitId, r.orgUnitId))
-      .map((r) => ({ id: r.id, name: r.name, orgUnitId: r.orgUnitId, participants: rooms.live(r.id)?.size ?? 0 }));
+      .filter((r) => (user.incidentId ? r.incidentId === user.incidentId : tree.canAccess(user.orgUnitId, r.orgUnitId)))
+      .map((r) => ({ id: r.id, name: r.name, orgUnitId: r.orgUnitId, participants: rooms.live(r.id)?.size ?? 0, ...(r.incidentId ? { incidentId: r.incidentId } : {}) }));
     res.json({ rooms: visible.sort((a, b) => a.id.localeCompare(b.id)) });
   });
 

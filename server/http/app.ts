@@ -2,12 +2,15 @@ import path from 'node:path';
 import { AppError, ErrorCode } from '../../protocol/errors.js';
 import express from 'express';
 import type { Logger } from 'pino';
+import { incidentRoutes, type IncidentDeps } from '../incidents/incident-routes.js';
 import { apiRoutes, type ApiDeps } from './api-routes.js';
 import { errorHandler } from './http-errors.js';
 import { opsRoutes } from './ops-routes.js';
 import type { WorkerPool } from '../../media/worker-pool.js';
 
-export function createApp(deps: ApiDeps & { logger: Logger; metricsToken: string | undefined; pool: WorkerPool; webRoot: string }): express.Express {
+export function createApp(
+  deps: ApiDeps & IncidentDeps & { logger: Logger; metricsToken: string | undefined; pool: WorkerPool; webRoot: string },
+): express.Express {
   const app = express();
   app.disable('x-powered-by');
   app.use((req, res, next) => {
@@ -19,6 +22,7 @@ export function createApp(deps: ApiDeps & { logger: Logger; metricsToken: string
   });
   app.use(express.json({ limit: '16kb' }));
   app.use(opsRoutes(deps));
+  app.use('/api/incidents', incidentRoutes(deps));
   app.use('/api', apiRoutes(deps));
   app.use('/api', () => {
     throw new AppError(ErrorCode.NotFound, 'no such API route');

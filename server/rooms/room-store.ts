@@ -8,6 +8,8 @@ export const RoomDefinition = z.object({
   name: z.string().min(1).max(100),
   orgUnitId: Id,
   createdBy: z.string().optional(),
+  /** Set on an incident's own room. */
+  incidentId: Id.optional(),
 });
 export type RoomDefinition = z.infer<typeof RoomDefinition>;
 

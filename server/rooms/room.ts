@@ -163,6 +163,11 @@ export class Room {
     this.#broadcast({ type: 'roomReset', data: { reason: 'media worker restarted' } });
   }
 
+  /** Tells every other peer something one peer did (positions, messages). */
+  notifyOthers(peerId: string, notification: Notification): void {
+    this.#broadcast(notification, peerId);
+  }
+
   #broadcast(notification: Notification, exceptPeerId?: string): void {
     for (const peer of this.#peers.values()) if (peer.id !== exceptPeerId) peer.notify(notification);
   }

@@ -3,6 +3,7 @@ import { AppError, ErrorCode } from '../../protocol/errors.js';
 import type { RequestData, RequestMethod, ResponseData } from '../../protocol/signalling.js';
 import type { AuditLog } from '../audit/audit-log.js';
 import type { OrgTree } from '../org/org-tree.js';
+import type { PositionLog } from '../positions/position-log.js';
 import type { RoomManager } from '../rooms/room-manager.js';
 import type { RoomStore } from '../rooms/room-store.js';
 import type { Session } from './session.js';
@@ -12,6 +13,7 @@ export interface HandlerDeps {
   roomStore: RoomStore;
   orgTree: () => OrgTree;
   audit: AuditLog;
+  positions: PositionLog;
 }
 
 export type RequestHandlers = {
@@ -21,7 +23,7 @@ export type RequestHandlers = {
 const empty = {} as Record<string, never>;
 
 /** Each request validated by the dispatcher arrives here and only calls into rooms and media. */
-export function createRequestHandlers({ rooms, roomStore, orgTree, audit }: HandlerDeps): RequestHandlers {
+export function createRequestHandlers({ rooms, roomStore, orgTree, audit, positions }: HandlerDeps): RequestHandlers {
   const audited = (session: Session, action: string, target: string, detail?: Record<string, unknown>) =>
     audit.record({ actor: session.user.username, action, target, outcome: 'ok', ...(detail ? { detail } : {}) });
 
@@ -40,7 +42,8 @@ export function createRequestHandlers({ rooms, roomStore, orgTree, audit }: Hand
       session.exclusive(async () => {
         const definition = await roomStore.get(roomId);
         if (!definition) throw new AppError(ErrorCode.NotFound, `no room ${roomId}`);
-        if (!orgTree().canAccess(session.user.orgUnitId, definition.orgUnitId)) {
+        const guestElsewhere = session.user.incidentId !== undefined && definition.incidentId !== session.user.incidentId;
+        if (guestElsewhere || !orgTree().canAccess(session.user.orgUnitId, definition.orgUnitId)) {
           await audit.record({ actor: session.user.username, action: 'room.join', target: roomId, outcome: 'denied' });
           throw new AppError(ErrorCode.Forbidden, `room ${roomId} is outside your organisation`);
         }
@@ -117,6 +120,17 @@ export function createRequestHandlers({ rooms, roomStore, orgTree, audit }: Hand
     async setConsumerDisplaySize(session, { consumerId, height }) {
       return { spatialLayer: await session.inRoom().peer.media.setConsumerDisplaySize(consumerId, height) };
     },
+
+    reportPositions: (session, data) =>
+      session.exclusive(async () => {
+        const { room, peer } = session.inRoom();
+        const { fresh, acceptedUpTo } = await positions.record(room.id, session.user, data.positions);
+        if (fresh.length > 0) {
+          const { id, displayName, orgUnitId } = session.user;
+          room.notifyOthers(peer.id, { type: 'positions', data: { peerId: peer.id, user: { id, displayName, orgUnitId }, positions: fresh } });
+        }
+        return { acceptedUpTo };
+      }),
 
     leaveRoom: (session) =>
       session.exclusive(async () => {

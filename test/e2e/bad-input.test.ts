@@ -58,7 +58,7 @@ describe('bad input gets a clear error while a room keeps working', () => {
 
   it('refuses a socket with no token, an expired token and a forged token', async () => {
     expect((await connect({})).error?.code).toBe('UNAUTHENTICATED');
-    const claims = { usr: 'county01', name: 'x', unit: 'county-01', role: 'operator' };
+    const claims = { typ: 'session', usr: 'county01', name: 'x', unit: 'county-01', role: 'operator' };
     const expired = jwt.sign({ ...claims, exp: Math.floor(Date.now() / 1000) - 60 }, JWT_SECRET, { subject: 'u-county01' });
     expect((await connect({ token: expired })).error?.code).toBe('TOKEN_EXPIRED');
     const forged = jwt.sign(claims, 'not-the-server-secret-000000', { subject: 'u-county01', expiresIn: 600 });

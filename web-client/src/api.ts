@@ -1,4 +1,4 @@
-import { LoginResponse, RoomInfo, type LoginRequest } from '../../protocol/http.js';
+import { Incident, JoinLinkResponse, LoginResponse, RoomInfo, type LoginRequest } from '../../protocol/http.js';
 import type { ErrorBody } from '../../protocol/errors.js';
 import { z } from 'zod';
 import type { types } from 'mediasoup-client';
@@ -32,4 +32,20 @@ export async function listRooms(token: string): Promise<RoomInfo[]> {
 export async function routerCapabilities(token: string): Promise<types.RtpCapabilities> {
   const body = await call(z.object({ routerRtpCapabilities: z.custom<types.RtpCapabilities>((v) => typeof v === 'object' && v !== null) }), '/api/media/capabilities', { token });
   return body.routerRtpCapabilities;
+}
+
+export function joinWithLink(joinToken: string, displayName: string): Promise<LoginResponse> {
+  return call(LoginResponse, '/api/incidents/join', { method: 'POST', body: JSON.stringify({ joinToken, displayName }) });
+}
+
+export async function listIncidents(token: string): Promise<Incident[]> {
+  return (await call(z.object({ incidents: z.array(Incident) }), '/api/incidents', { token })).incidents;
+}
+
+export async function openIncident(token: string, name: string, orgUnitId: string): Promise<Incident> {
+  return (await call(z.object({ incident: Incident }), '/api/incidents', { method: 'POST', token, body: JSON.stringify({ name, orgUnitId }) })).incident;
+}
+
+export function incidentJoinLink(token: string, incidentId: string): Promise<JoinLinkResponse> {
+  return call(JoinLinkResponse, `/api/incidents/${encodeURIComponent(incidentId)}/join-link`, { method: 'POST', token, body: '{}' });
 }

@@ -22,6 +22,7 @@ export function installDiagnostics(getClient: () => RoomClient | undefined): voi
     marks,
     state: () => getClient()?.state ?? 'none',
     peerId: () => getClient()?.peerId ?? '',
+    positions: () => getClient()?.positions ?? [],
     async stats(): Promise<PeerReceiveStats[]> {
       const client = getClient();
       if (!client) return [];

@@ -66,7 +66,7 @@ async function showRooms(): Promise<void> {
   rerender = () => void showRooms();
   try {
     const linked = linkedRoom();
-    await renderRooms(view, session.token, (roomId, name) => void enterRoom(roomId, name), linked);
+    await renderRooms(view, session, (roomId, name) => void enterRoom(roomId, name), linked);
   } catch {
     logout();
   }

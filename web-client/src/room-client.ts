@@ -1,6 +1,6 @@
 import type { Device } from 'mediasoup-client';
 import type { types } from 'mediasoup-client';
-import type { MediaSource, Notification, PeerInfo, ProducerInfo, TransportDirection } from '../../protocol/signalling.js';
+import type { MediaSource, Notification, PeerInfo, Position, ProducerInfo, TransportDirection } from '../../protocol/signalling.js';
 import type { DeviceCache } from './device-cache.js';
 import { marks } from './diagnostics.js';
 import type { SignallingClient } from './signalling-client.js';
@@ -8,6 +8,21 @@ import type { SignallingClient } from './signalling-client.js';
 export interface RemotePeer {
   info: PeerInfo;
   producers: Map<string, ProducerInfo>;
+}
+
+export interface LocalMediaOptions {
+  stream: MediaStream;
+  /** Resolves when the stream has its tracks (opening the camera overlaps joining). */
+  ready: Promise<unknown>;
+  preferH264: boolean;
+  devices: DeviceCache;
+  /** A field phone sends video but needs only the incident's audio back. */
+  receiveVideo?: boolean;
+}
+
+export interface ReportedPosition {
+  user: { id: string; displayName: string; orgUnitId: string };
+  position: Position;
 }
 
 export type ConnectionState = 'connecting' | 'online' | 'offline' | 'recovering';
@@ -34,6 +49,8 @@ export class RoomClient {
   /** Consumers by producer id. */
   readonly consumers = new Map<string, types.Consumer>();
   activeSpeaker: string | null = null;
+  /** Positions others reported while this client was in the room, in arrival order. */
+  readonly positions: ReportedPosition[] = [];
   /** Device pixels a new video will be shown at (the UI keeps this current); picks its first layer. */
   displayHeightHint = 0;
   state: ConnectionState = 'connecting';
@@ -53,7 +70,7 @@ export class RoomClient {
   constructor(
     readonly signalling: SignallingClient,
     readonly roomId: string,
-    private readonly local: { stream: MediaStream; ready: Promise<unknown>; preferH264: boolean; devices: DeviceCache },
+    private readonly local: LocalMediaOptions,
   ) {
     const onDisconnect = () => this.#setState('offline');
     const onReconnect = () => void this.#join('recovering');
@@ -237,6 +254,7 @@ export class RoomClient {
   async #consume(producerId: string, generation: number): Promise<void> {
     const recv = this.#recv;
     if (!recv || this.consumers.has(producerId)) return;
+    if (this.local.receiveVideo === false && this.#kindOf(producerId) === 'video') return;
     try {
       const r = await this.signalling.request('consume', { producerId, displayHeight: this.displayHeightHint });
       if (generation !== this.#generation || recv.closed) return;
@@ -256,6 +274,19 @@ export class RoomClient {
     } catch (err) {
       console.warn('consume failed', producerId, err);
     }
+  }
+
+  #kindOf(producerId: string): 'audio' | 'video' | undefined {
+    for (const peer of this.peers.values()) {
+      const producer = peer.producers.get(producerId);
+      if (producer) return producer.kind;
+    }
+    return undefined;
+  }
+
+  /** The send transport's WebRTC statistics (round-trip time, loss) for a connection-quality cue. */
+  async sendStats(): Promise<RTCStatsReport | undefined> {
+    return this.#send && !this.#send.closed ? this.#send.getStats() : undefined;
   }
 
   async #applyVisibility(producerId: string, consumer: types.Consumer): Promise<void> {
@@ -313,6 +344,10 @@ export class RoomClient {
       case 'roomReset':
         await this.#join('recovering');
         return;
+      case 'positions':
+        for (const position of n.data.positions) this.positions.push({ user: n.data.user, position });
+        if (this.positions.length > 10_000) this.positions.splice(0, this.positions.length - 10_000);
+        break;
     }
     this.#changed();
   }

@@ -1,17 +1,20 @@
+import type { LoginResponse } from '../../../protocol/http.js';
 import { listRooms } from '../api.js';
 import { t } from '../i18n.js';
 import { h } from './dom.js';
+import { renderIncidents } from './incidents-view.js';
 
 export async function renderRooms(
   root: HTMLElement,
-  token: string,
+  session: LoginResponse,
   onEnter: (roomId: string, name: string) => void,
   enterAtOnce: string | null = null,
 ): Promise<void> {
-  const rooms = await listRooms(token);
+  const rooms = await listRooms(session.token);
   const linked = rooms.find((r) => r.id === enterAtOnce);
   if (linked) return onEnter(linked.id, linked.name);
-  const rows = rooms.map((room) =>
+  // Incident rooms are entered from the incident list.
+  const rows = rooms.filter((room) => !room.incidentId).map((room) =>
     h(
       'div',
       { class: 'room-row', 'data-room': room.id },
@@ -20,5 +23,7 @@ export async function renderRooms(
       h('button', { class: 'primary', type: 'button', onclick: () => onEnter(room.id, room.name) }, t('rooms.enter')),
     ),
   );
-  root.replaceChildren(h('section', { class: 'rooms' }, h('h2', {}, t('rooms.title')), ...(rows.length ? rows : [h('p', {}, t('rooms.empty'))])));
+  const incidents = h('div', { class: 'incidents' });
+  root.replaceChildren(h('section', { class: 'rooms' }, incidents, h('h2', {}, t('rooms.title')), ...(rows.length ? rows : [h('p', {}, t('rooms.empty'))])));
+  await renderIncidents(incidents, session, onEnter);
 }

@@ -1,0 +1,110 @@
+import { mkdir } from 'node:fs/promises';
+import path from 'node:path';
+import type { BrowserContext, Page } from 'puppeteer-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CHROMIUM, launchBrowser, waitDecodingFrom, type TestBrowser } from '../helpers/browser.js';
+import { createTestHost, type TestHost } from '../helpers/netns.js';
+import { login, projectRoot, startServer, type RunningServer } from '../helpers/server-process.js';
+import { waitFor } from '../helpers/wait.js';
+
+interface Seen { user: { id: string }; position: { lat: number; lon: number; seq: number } }
+
+/**
+ * A responder's phone (Chromium on a host of its own, fake rear camera, overridden GPS) joins an
+ * incident through the link behind its QR code; the command center sees its video and positions.
+ */
+describe('field unit joins an incident by its link and reports video and position', () => {
+  let host: TestHost;
+  let server: RunningServer;
+  let phoneBrowser: TestBrowser;
+  let centerBrowser: TestBrowser;
+  let phone: Page;
+  let phoneContext: BrowserContext;
+  let center: Page;
+  let guest: { id: string; username: string };
+
+  const seenAtCenter = () => center.evaluate(() => (window as unknown as { __diag: { positions(): Seen[] } }).__diag.positions());
+  const seenFromGuest = async () => (await seenAtCenter()).filter((s) => s.user.id === guest.id).map((s) => s.position);
+  const near = (a: number, b: number) => Math.abs(a - b) < 1e-6;
+
+  beforeAll(async () => {
+    host = await createTestHost(CHROMIUM);
+    server = await startServer({ env: { HTTP_HOST: host.hostIp, MEDIA_LISTEN_IP: host.hostIp } });
+    const args = [`--unsafely-treat-insecure-origin-as-secure=${server.url}`];
+    phoneBrowser = await launchBrowser({ executablePath: host.chromiumWrapper, args });
+    centerBrowser = await launchBrowser({ args });
+
+    const token = await login(server.url, 'commander', 'commander123');
+    const post = async (path: string, body: unknown) => {
+      const res = await fetch(`${server.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, body: JSON.stringify(body) });
+      expect(res.ok).toBe(true);
+      return res.json() as Promise<Record<string, unknown>>;
+    };
+    const { incident } = (await post('/api/incidents', { name: '沂河堤坝险情', orgUnitId: 'city' })) as { incident: { id: string; roomId: string } };
+    const link = (await post(`/api/incidents/${incident.id}/join-link`, {})) as { url: string; qrSvg: string };
+    expect(link.qrSvg).toContain('<svg');
+
+    center = await (await centerBrowser.browser.createBrowserContext()).newPage();
+    await center.setViewport({ width: 1280, height: 720 });
+    await center.goto(`${server.url}/?room=${incident.roomId}`);
+    await center.type('input[name=username]', 'commander');
+    await center.type('input[name=password]', 'commander123');
+    await center.click('#login-form button[type=submit]');
+    await center.waitForSelector('#gallery');
+
+    phoneContext = await phoneBrowser.browser.createBrowserContext();
+    await phoneContext.overridePermissions(server.url, ['geolocation', 'camera', 'microphone']);
+    phone = await phoneContext.newPage();
+    await phone.setViewport({ width: 390, height: 844, isMobile: true, hasTouch: true });
+    await phone.setGeolocation({ latitude: 35.1041, longitude: 118.3564, accuracy: 8 });
+    await phone.goto(link.url);
+    await phone.type('input[name=displayName]', '张伟');
+    await phone.click('#join-form button[type=submit]');
+    await phone.waitForSelector('#start');
+    await phone.click('#start');
+    guest = await phone.evaluate(() => (JSON.parse(localStorage.getItem('field.session')!) as { user: { id: string; username: string } }).user);
+  });
+
+  afterAll(async () => {
+    await phoneBrowser?.close();
+    await centerBrowser?.close();
+    await server?.stop();
+    await host?.remove();
+  });
+
+  it('the center decodes the phone\'s camera and sees it at the phone\'s position; moving it moves it', async () => {
+    await waitDecodingFrom(center, [guest.username], 20_000);
+    await waitFor('first position', async () => (await seenFromGuest()).some((p) => near(p.lat, 35.1041) && near(p.lon, 118.3564)), 10_000);
+    await phone.setGeolocation({ latitude: 35.1102, longitude: 118.3611, accuracy: 8 });
+    await waitFor('moved position', async () => (await seenFromGuest()).at(-1)?.lat === 35.1102, 10_000);
+    // For people to look at: what the responder sees (test-artifacts/).
+    await mkdir(path.join(projectRoot, 'test-artifacts'), { recursive: true });
+    await phone.screenshot({ path: path.join(projectRoot, 'test-artifacts/field-phone.png') });
+  });
+
+  it('positions taken during 10 s offline all arrive, in order, after the network returns', async () => {
+    const path = [
+      { latitude: 35.12, longitude: 118.37 },
+      { latitude: 35.13, longitude: 118.38 },
+      { latitude: 35.14, longitude: 118.39 },
+    ];
+    await host.setLinkUp(false);
+    const offlineSince = Date.now();
+    for (const fix of path) {
+      await phone.setGeolocation({ ...fix, accuracy: 8 });
+      await new Promise((r) => setTimeout(r, 2_000));
+    }
+    await new Promise((r) => setTimeout(r, Math.max(0, 10_000 - (Date.now() - offlineSince))));
+    expect(await phone.$eval('#queued', (el) => el.textContent)).toMatch(/\d/);
+    await host.setLinkUp(true);
+    await waitFor('all three at the center', async () => {
+      const seen = await seenFromGuest();
+      const indexes = path.map((fix) => seen.findIndex((p) => near(p.lat, fix.latitude) && near(p.lon, fix.longitude)));
+      return indexes.every((i) => i >= 0) && indexes[0]! < indexes[1]! && indexes[1]! < indexes[2]!;
+    }, 25_000);
+    const seqs = (await seenFromGuest()).map((p) => p.seq);
+    expect(seqs).toEqual([...seqs].sort((a, b) => a - b));
+    expect(new Set(seqs).size).toBe(seqs.length);
+    await waitFor('the phone\'s queue empty', async () => (await phone.$eval('#queued', (el) => el.textContent)) === '', 10_000);
+  });
+});

@@ -1,0 +1,113 @@
+import type { Incident, LoginResponse } from '../../../protocol/http.js';
+import type { DeviceCache } from '../device-cache.js';
+import { t, type MessageKey } from '../i18n.js';
+import { RoomClient } from '../room-client.js';
+import type { SignallingClient } from '../signalling-client.js';
+import { h } from '../ui/dom.js';
+import { gradeConnection } from './connection-quality.js';
+import { PositionQueue } from './position-queue.js';
+import { PositionTracker } from './position-tracker.js';
+
+/** Rear camera at 720p: what the command center wants to see of the scene. */
+const REAR_CAMERA: MediaTrackConstraints = { facingMode: { ideal: 'environment' }, width: { ideal: 1280 }, height: { ideal: 720 } };
+
+/**
+ * The responder's screen: one big button starts the live return of camera, microphone and position;
+ * the connection and location state stay in view; the incident's audio plays.
+ */
+export function renderField(
+  root: HTMLElement,
+  ctx: { session: LoginResponse; incident: Incident; signalling: SignallingClient; devices: DeviceCache; onClient: (c: RoomClient | undefined) => void },
+): void {
+  const queue = new PositionQueue(ctx.signalling);
+  const preview = h('video', { autoplay: true, playsInline: true, muted: true, class: 'field-preview' });
+  const quality = h('span', { class: 'quality', id: 'quality' }, t('field.quality.offline'));
+  const location = h('span', { id: 'location' }, t('field.noFix'));
+  const queued = h('span', { id: 'queued', class: 'muted-text' });
+  const audioBox = h('div', { hidden: true });
+  const start = h('button', { class: 'primary big', id: 'start', type: 'button' }, t('field.start'));
+  root.replaceChildren(
+    h(
+      'section',
+      { class: 'field' },
+      h('h2', {}, ctx.incident.name),
+      h('p', { class: 'muted-text' }, ctx.session.user.displayName),
+      preview,
+      start,
+      h('dl', { class: 'field-status' }, h('dt', {}, t('field.connection')), h('dd', {}, quality), h('dt', {}, t('field.location')), h('dd', {}, location, ' ', queued)),
+      audioBox,
+    ),
+  );
+
+  let client: RoomClient | undefined;
+  let tracker: PositionTracker | undefined;
+  let wakeLock: WakeLockSentinel | undefined;
+  let qualityTimer: number | undefined;
+
+  const showPosition = () => {
+    const fix = tracker?.lastFix;
+    location.textContent = fix ? `${fix.latitude.toFixed(5)}, ${fix.longitude.toFixed(5)} ±${Math.round(fix.accuracy)} m` : (tracker?.error ?? t('field.noFix'));
+    queued.textContent = queue.pending > 0 ? `(${queue.pending} ${t('field.queued')})` : '';
+  };
+  queue.onChange(showPosition);
+
+  const keepAwake = async () => {
+    if (client && document.visibilityState === 'visible' && 'wakeLock' in navigator) wakeLock = await navigator.wakeLock.request('screen').catch(() => undefined);
+  };
+  document.addEventListener('visibilitychange', () => void keepAwake());
+
+  const syncAudio = () => {
+    for (const [producerId, consumer] of client?.consumers ?? []) {
+      if (consumer.kind !== 'audio' || audioBox.querySelector(`[data-producer="${producerId}"]`)) continue;
+      const audio = h('audio', { autoplay: true, 'data-producer': producerId });
+      audio.srcObject = new MediaStream([consumer.track]);
+      audioBox.append(audio);
+    }
+    for (const el of [...audioBox.children] as HTMLElement[]) if (!client?.consumers.has(el.dataset['producer'] ?? '')) el.remove();
+  };
+
+  const begin = async () => {
+    start.disabled = true;
+    const stream = new MediaStream();
+    const ready = navigator.mediaDevices
+      .getUserMedia({ video: REAR_CAMERA, audio: true })
+      .catch(() => navigator.mediaDevices.getUserMedia({ audio: true }))
+      .then((captured) => {
+        for (const track of captured.getTracks()) stream.addTrack(track);
+        preview.srcObject = stream;
+      });
+    client = new RoomClient(ctx.signalling, ctx.incident.roomId, { stream, ready, preferH264: false, devices: ctx.devices, receiveVideo: false });
+    ctx.onClient(client);
+    client.onChange(() => {
+      syncAudio();
+      if (client?.state === 'online') void queue.flush();
+    });
+    tracker = new PositionTracker(queue, showPosition);
+    tracker.start();
+    qualityTimer = window.setInterval(async () => {
+      const graded = gradeConnection(client?.state ?? 'offline', await client?.sendStats());
+      quality.textContent = `${t(`field.quality.${graded.quality}` as MessageKey)}${graded.rttMs !== undefined ? ` · ${graded.rttMs} ms` : ''}`;
+      quality.dataset['quality'] = graded.quality;
+    }, 2_000);
+    await keepAwake();
+    start.textContent = t('field.stop');
+    start.classList.add('live');
+    start.disabled = false;
+    await client.start();
+  };
+
+  const end = async () => {
+    clearInterval(qualityTimer);
+    tracker?.stop();
+    await client?.close();
+    ctx.onClient(undefined);
+    for (const track of (preview.srcObject as MediaStream | null)?.getTracks() ?? []) track.stop();
+    preview.srcObject = null;
+    await wakeLock?.release().catch(() => undefined);
+    client = undefined;
+    start.textContent = t('field.start');
+    start.classList.remove('live');
+  };
+
+  start.addEventListener('click', () => void (client ? end() : begin()));
+}
