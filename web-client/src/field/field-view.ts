@@ -21,7 +21,8 @@ export function renderField(
 ): void {
   const queue = new PositionQueue(ctx.signalling);
   const preview = h('video', { autoplay: true, playsInline: true, muted: true, class: 'field-preview' });
-  const quality = h('span', { class: 'quality', id: 'quality' }, t('field.quality.offline'));
+  const quality = h('span', { class: 'quality', id: 'quality' }, '…');
+  const live = h('span', { class: 'live-badge', hidden: true }, `● ${t('field.live')}`);
   const location = h('span', { id: 'location' }, t('field.noFix'));
   const queued = h('span', { id: 'queued', class: 'muted-text' });
   const audioBox = h('div', { hidden: true });
@@ -31,7 +32,7 @@ export function renderField(
       'section',
       { class: 'field' },
       h('h2', {}, ctx.incident.name),
-      h('p', { class: 'muted-text' }, ctx.session.user.displayName),
+      h('p', { class: 'muted-text' }, ctx.session.user.displayName, ' ', live),
       preview,
       start,
       h('dl', { class: 'field-status' }, h('dt', {}, t('field.connection')), h('dd', {}, quality), h('dt', {}, t('field.location')), h('dd', {}, location, ' ', queued)),
@@ -88,7 +89,8 @@ export function renderField(
       const graded = gradeConnection(client?.state ?? 'offline', await client?.sendStats());
       quality.textContent = `${t(`field.quality.${graded.quality}` as MessageKey)}${graded.rttMs !== undefined ? ` · ${graded.rttMs} ms` : ''}`;
       quality.dataset['quality'] = graded.quality;
-    }, 2_000);
+      live.hidden = !client?.localProducer('camera') || client.state !== 'online';
+    }, 1_000);
     await keepAwake();
     start.textContent = t('field.stop');
     start.classList.add('live');
@@ -107,6 +109,9 @@ export function renderField(
     client = undefined;
     start.textContent = t('field.start');
     start.classList.remove('live');
+    live.hidden = true;
+    quality.textContent = '…';
+    delete quality.dataset['quality'];
   };
 
   start.addEventListener('click', () => void (client ? end() : begin()));
