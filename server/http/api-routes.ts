@@ -34,7 +34,7 @@ export function apiRoutes(deps: ApiDeps): Router {
 
   router.post('/login', async (req, res) => {
     const ip = req.ip ?? 'unknown';
-    const limiter = loginLimiters.get(ip) ?? new RateLimiter(1, 10);
+    const limiter = loginLimiters.get(ip) ?? new RateLimiter(1, 30);
     loginLimiters.set(ip, limiter);
     if (!limiter.take()) throw new AppError(ErrorCode.RateLimited, 'too many login attempts; wait a moment');
     const { username, password } = parseBody(LoginRequest, req.body);

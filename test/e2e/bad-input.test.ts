@@ -125,6 +125,29 @@ describe('bad input gets a clear error while a room keeps working', () => {
     await waitFor('back to the two browsers', async () => (await peersInRoom()) === 2, 5_000);
   });
 
+  it('a guest who joined an incident by its link reaches that incident only', async () => {
+    const commander = await login(server.url, 'commander', 'commander123');
+    const post = (path: string, body: unknown, token?: string) =>
+      fetch(`${server.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) }, body: JSON.stringify(body) });
+    const { incident } = (await (await post('/api/incidents', { name: '测试事件', orgUnitId: 'city' }, commander)).json()) as { incident: { id: string; roomId: string } };
+    const { url } = (await (await post(`/api/incidents/${incident.id}/join-link`, {}, commander)).json()) as { url: string };
+    const joinToken = decodeURIComponent(url.split('#join=')[1]!);
+    // A join token is not a session: it opens nothing by itself.
+    expect((await connect({ token: joinToken })).error?.code).toBe('INVALID_TOKEN');
+    const guest = (await (await post('/api/incidents/join', { joinToken, displayName: '李强' })).json()) as { token: string };
+    const rooms = (await (await fetch(`${server.url}/api/rooms`, { headers: { authorization: `Bearer ${guest.token}` } })).json()) as { rooms: { id: string }[] };
+    expect(rooms.rooms.map((r) => r.id)).toEqual([incident.roomId]);
+    const { socket } = await connect({ token: guest.token });
+    expect(((await request(socket, { method: 'joinRoom', data: { roomId: ROOM } })) as ErrorReply).error.code).toBe('FORBIDDEN');
+    expect((await request(socket, { method: 'joinRoom', data: { roomId: incident.roomId } })).ok).toBe(true);
+    // Guests cannot hand out links; a closed incident takes no one new.
+    expect((await post(`/api/incidents/${incident.id}/join-link`, {}, guest.token)).status).toBe(403);
+    expect((await post(`/api/incidents/${incident.id}/close`, {}, commander)).ok).toBe(true);
+    expect((await post('/api/incidents/join', { joinToken, displayName: '王五' })).status).toBe(403);
+    expect((await post('/api/incidents/join', { joinToken: 'garbage', displayName: '王五' })).status).toBe(401);
+    socket.close();
+  });
+
   it('answers bad HTTP calls with clear errors', async () => {
     const post = (body: string) => fetch(`${server.url}/api/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
     const bad = await post('{not json');
