@@ -91,3 +91,20 @@ export const JoinWithLinkRequest = z.object({
   joinToken: z.string().min(1).max(4096),
   displayName: z.string().trim().min(1).max(40),
 });
+
+/** Video-wall splits: n×n grids, one big tile with 5 or 7 small ones, or a grid the commander draws. */
+export const WallPreset = z.enum(['1', '4', '9', '16', '1+5', '1+7', 'custom']);
+export type WallPreset = z.infer<typeof WallPreset>;
+
+export const WallLayout = z.object({
+  preset: WallPreset,
+  custom: z.object({ cols: z.number().int().min(1).max(8), rows: z.number().int().min(1).max(8) }).optional(),
+  /** What each tile shows, by tile index: a source key (`user:<id>`), or null for an empty tile. */
+  tiles: z.array(z.string().max(100).nullable()).max(64),
+});
+export type WallLayout = z.infer<typeof WallLayout>;
+
+export const ClientConfig = z.object({
+  map: z.object({ tileUrl: z.string().optional(), center: z.tuple([z.number(), z.number()]) }),
+});
+export type ClientConfig = z.infer<typeof ClientConfig>;

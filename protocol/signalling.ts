@@ -42,6 +42,31 @@ export const Position = z.object({
 });
 export type Position = z.infer<typeof Position>;
 
+export const DispatchTarget = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('user'), userId: Id }),
+  z.object({ kind: z.literal('unit'), orgUnitId: Id }),
+  z.object({ kind: z.literal('all') }),
+]);
+export type DispatchTarget = z.infer<typeof DispatchTarget>;
+
+export const Sender = z.object({ id: z.string(), displayName: z.string(), orgUnitId: z.string() });
+
+export const DispatchMessage = z.object({ id: z.string(), from: Sender, to: DispatchTarget, text: z.string(), at: z.number() });
+export type DispatchMessage = z.infer<typeof DispatchMessage>;
+
+export const MapMarker = z.object({
+  id: z.string(),
+  lat: z.number().min(-90).max(90),
+  lon: z.number().min(-180).max(180),
+  note: z.string().max(200),
+  by: Sender,
+  at: z.number(),
+});
+export type MapMarker = z.infer<typeof MapMarker>;
+
+export const LatestPosition = z.object({ user: Sender, position: Position });
+export type LatestPosition = z.infer<typeof LatestPosition>;
+
 /** Every request: its data schema and its reply type. */
 export const requestSchemas = {
   /** previousPeerId: the caller's own peer from before a reconnect, removed at once instead of timing out. */
@@ -70,6 +95,12 @@ export const requestSchemas = {
   leaveRoom: z.object({}),
   /** Positions in the order they were taken; seq rises per device, so a resend after a lost reply is harmless. */
   reportPositions: z.object({ positions: z.array(Position).min(1).max(500) }),
+  /** Text to one person, a unit (and the units below it) or everyone in the room. */
+  dispatchMessage: z.object({ to: DispatchTarget, text: z.string().trim().min(1).max(1000) }),
+  placeMarker: z.object({ lat: z.number().min(-90).max(90), lon: z.number().min(-180).max(180), note: z.string().trim().max(200) }),
+  removeMarker: z.object({ markerId: z.string().max(64) }),
+  /** What a console needs on entering: shared markers, everyone's latest position, recent messages. */
+  roomSnapshot: z.object({}),
 } as const;
 
 export type RequestMethod = keyof typeof requestSchemas;
@@ -105,6 +136,10 @@ export interface ResponseData {
   leaveRoom: Record<string, never>;
   /** Every position up to this seq is stored: the sender drops them from its queue. */
   reportPositions: { acceptedUpTo: number };
+  dispatchMessage: { message: DispatchMessage; delivered: number };
+  placeMarker: { marker: MapMarker };
+  removeMarker: Record<string, never>;
+  roomSnapshot: { markers: MapMarker[]; positions: LatestPosition[]; messages: DispatchMessage[] };
 }
 
 export const RequestEnvelope = z.object({ method: z.string(), data: z.unknown() });
@@ -123,6 +158,8 @@ export interface NotificationData {
   /** The room's media was rebuilt (a media worker died): join again with the same producers. */
   roomReset: { reason: string };
   positions: { peerId: string; user: { id: string; displayName: string; orgUnitId: string }; positions: Position[] };
+  message: DispatchMessage;
+  markers: { markers: MapMarker[] };
 }
 export type NotificationType = keyof NotificationData;
 export type Notification = { [T in NotificationType]: { type: T; data: NotificationData[T] } }[NotificationType];

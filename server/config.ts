@@ -28,6 +28,8 @@ const EnvSchema = z.object({
   RTC_MAX_PORT: port.default(40999),
   METRICS_TOKEN: z.string().min(16).optional(),
   PUBLIC_URL: z.string().url().optional(),
+  MAP_TILE_URL: z.string().optional(),
+  MAP_CENTER: z.string().regex(/^-?\d+(\.\d+)?,-?\d+(\.\d+)?$/).default('35.104,118.356'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
@@ -66,6 +68,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
       rtcMaxPort: e.RTC_MAX_PORT,
     },
     metricsToken: e.METRICS_TOKEN,
+    /** Base map tiles ({z}/{x}/{y}); unset means a blank base, which still shows every marker. */
+    map: { tileUrl: e.MAP_TILE_URL, center: e.MAP_CENTER.split(',').map(Number) as [number, number] },
     /** Where phones reach this server, for join links; the LAN HTTPS address when unset. */
     publicUrl: e.PUBLIC_URL?.replace(/\/$/, ''),
     logLevel: e.LOG_LEVEL,

@@ -16,11 +16,14 @@ import { createMetrics } from './metrics.js';
 import { readOrganisationConfig } from './org/organisation-config.js';
 import { OrgStore } from './org/org-store.js';
 import { seedOrganisation } from './org/seed.js';
+import { MessageLog } from './dispatch/message-log.js';
 import { IncidentStore } from './incidents/incident-store.js';
+import { MarkerStore } from './markers/marker-store.js';
 import { PositionLog } from './positions/position-log.js';
 import { RoomManager } from './rooms/room-manager.js';
 import { RoomStore } from './rooms/room-store.js';
 import { createRequestHandlers } from './signalling/request-handlers.js';
+import { Presence } from './signalling/presence.js';
 import { createSocketServer } from './signalling/socket-server.js';
 import { connectRedis } from './store/redis-connection.js';
 
@@ -43,6 +46,8 @@ async function main(): Promise<void> {
   const audit = new AuditLog(store.redis, logger);
   const incidents = new IncidentStore(store.redis);
   const positions = new PositionLog(store.redis);
+  const messages = new MessageLog(store.redis);
+  const markers = new MarkerStore(store.redis);
 
   const pool = new WorkerPool({ size: config.media.workers, ...config.media, logger });
   pool.on('workerDied', () => metrics.workerDeaths.inc());
@@ -50,9 +55,12 @@ async function main(): Promise<void> {
   const rooms = new RoomManager(pool, logger);
   const routerCapabilities = await MediaRoom.probeCapabilities(pool);
 
+  const presence = new Presence();
   let publicHttpsUrl: string | undefined;
   const app = createApp({
-    accounts, tokens, roomStore, rooms, audit, metrics, logger, pool, routerCapabilities,
+    accounts, tokens, roomStore, rooms, audit, metrics, logger, pool, routerCapabilities, presence,
+    redis: store.redis,
+    clientConfig: { map: { center: config.map.center, ...(config.map.tileUrl ? { tileUrl: config.map.tileUrl } : {}) } },
     orgTree: () => orgTree,
     metricsToken: config.metricsToken,
     incidents,
@@ -64,9 +72,9 @@ async function main(): Promise<void> {
   if (hasTls) {
     servers.push(https.createServer({ cert: readFileSync(config.https.certPath), key: readFileSync(config.https.keyPath) }, app));
   }
-  const handlers = createRequestHandlers({ rooms, roomStore, orgTree: () => orgTree, audit, positions });
+  const handlers = createRequestHandlers({ rooms, roomStore, orgTree: () => orgTree, audit, positions, messages, markers });
   const io = createSocketServer({
-    servers, tokens, handlers, metrics, logger,
+    servers, tokens, handlers, metrics, logger, presence,
     onDisconnect: async (session) => void (await handlers.leaveRoom(session, {})),
   });
 

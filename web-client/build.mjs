@@ -19,3 +19,4 @@ await build({
   logLevel: 'warning',
 });
 for (const f of ['index.html', 'field.html', 'styles.css', 'manifest.webmanifest', 'icon.svg', 'sw.js']) await cp(path.join(here, f), path.join(out, f));
+await cp(path.join(here, '../node_modules/leaflet/dist/leaflet.css'), path.join(out, 'leaflet.css'));

@@ -1,6 +1,7 @@
 import { Router, type Request } from 'express';
+import type { Redis } from 'ioredis';
 import { AppError, ErrorCode } from '../../protocol/errors.js';
-import { CreateRoomRequest, LoginRequest, type LoginResponse, type RoomInfo } from '../../protocol/http.js';
+import { CreateRoomRequest, LoginRequest, type ClientConfig, type LoginResponse, type RoomInfo } from '../../protocol/http.js';
 import type { AccountStore } from '../auth/account-store.js';
 import type { TokenService } from '../auth/token-service.js';
 import type { AuditLog } from '../audit/audit-log.js';
@@ -8,7 +9,9 @@ import type { Metrics } from '../metrics.js';
 import type { OrgTree } from '../org/org-tree.js';
 import type { RoomManager } from '../rooms/room-manager.js';
 import type { RoomStore } from '../rooms/room-store.js';
+import type { Presence } from '../signalling/presence.js';
 import { RateLimiter } from '../signalling/rate-limiter.js';
+import { wallLayoutRoutes } from '../wall/wall-layout-routes.js';
 import { requireAuth, requireRole, type AuthedRequest } from './auth-middleware.js';
 import { parseBody } from './http-errors.js';
 
@@ -22,6 +25,9 @@ export interface ApiDeps {
   metrics: Metrics;
   /** What every room router offers; clients load it while they log in. */
   routerCapabilities: unknown;
+  redis: Redis;
+  presence: Presence;
+  clientConfig: ClientConfig;
 }
 
 export function apiRoutes(deps: ApiDeps): Router {
@@ -50,8 +56,20 @@ export function apiRoutes(deps: ApiDeps): Router {
     res.json(body);
   });
 
-  router.use(requireAuth(tokens));
   const userOf = (req: Request) => (req as AuthedRequest).user;
+  router.use(requireAuth(tokens));
+  router.use(wallLayoutRoutes({ redis: deps.redis, audit }));
+  router.get('/config', (_req, res) => {
+    res.json(deps.clientConfig);
+  });
+
+  // The people a user may reach, with whether they are connected and where: the console's roster.
+  router.get('/roster', async (req, res) => {
+    const user = userOf(req);
+    const tree = orgTree();
+    const people = user.incidentId ? [] : (await accounts.all()).filter((a) => tree.canAccess(user.orgUnitId, a.orgUnitId));
+    res.json({ people: people.map((p) => ({ user: p, ...deps.presence.status(p.id) })) });
+  });
 
   router.get('/me', (req, res) => {
     res.json({ user: userOf(req) });

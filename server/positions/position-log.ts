@@ -1,6 +1,6 @@
 import type { Redis } from 'ioredis';
 import type { PublicUser } from '../../protocol/http.js';
-import { Position } from '../../protocol/signalling.js';
+import { LatestPosition, Position } from '../../protocol/signalling.js';
 
 /**
  * Positions reported in a room (an incident's room above all), kept in order in a Redis stream per
@@ -25,5 +25,14 @@ export class PositionLog {
     tx.hset(seqKey, user.id, String(last.seq));
     await tx.exec();
     return { fresh, acceptedUpTo: last.seq };
+  }
+
+  /** Everyone's latest fix in the room, for a map opened mid-incident. */
+  async latest(roomId: string): Promise<LatestPosition[]> {
+    const all = await this.redis.hgetall(`positions:last:${roomId}`);
+    return Object.values(all).flatMap((raw) => {
+      const parsed = LatestPosition.safeParse(JSON.parse(raw));
+      return parsed.success ? [parsed.data] : [];
+    });
   }
 }

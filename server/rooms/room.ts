@@ -163,6 +163,17 @@ export class Room {
     this.#broadcast({ type: 'roomReset', data: { reason: 'media worker restarted' } });
   }
 
+  /** Sends to the peers whose user matches; returns how many got it. */
+  notifyUsers(matches: (user: PublicUser) => boolean, notification: Notification): number {
+    let n = 0;
+    for (const peer of this.#peers.values()) {
+      if (!matches(peer.user)) continue;
+      peer.notify(notification);
+      n++;
+    }
+    return n;
+  }
+
   /** Tells every other peer something one peer did (positions, messages). */
   notifyOthers(peerId: string, notification: Notification): void {
     this.#broadcast(notification, peerId);

@@ -3,9 +3,12 @@ import { AppError, ErrorCode } from '../../protocol/errors.js';
 import type { RequestData, RequestMethod, ResponseData } from '../../protocol/signalling.js';
 import type { AuditLog } from '../audit/audit-log.js';
 import type { OrgTree } from '../org/org-tree.js';
+import type { MessageLog } from '../dispatch/message-log.js';
+import type { MarkerStore } from '../markers/marker-store.js';
 import type { PositionLog } from '../positions/position-log.js';
 import type { RoomManager } from '../rooms/room-manager.js';
 import type { RoomStore } from '../rooms/room-store.js';
+import { createIncidentHandlers } from './incident-handlers.js';
 import type { Session } from './session.js';
 
 export interface HandlerDeps {
@@ -14,16 +17,24 @@ export interface HandlerDeps {
   orgTree: () => OrgTree;
   audit: AuditLog;
   positions: PositionLog;
+  messages: MessageLog;
+  markers: MarkerStore;
 }
 
 export type RequestHandlers = {
   [M in RequestMethod]: (session: Session, data: RequestData<M>) => Promise<ResponseData[M]>;
 };
+type IncidentMethods = keyof ReturnType<typeof createIncidentHandlers>;
 
 const empty = {} as Record<string, never>;
 
 /** Each request validated by the dispatcher arrives here and only calls into rooms and media. */
-export function createRequestHandlers({ rooms, roomStore, orgTree, audit, positions }: HandlerDeps): RequestHandlers {
+export function createRequestHandlers(deps: HandlerDeps): RequestHandlers {
+  return { ...createRoomHandlers(deps), ...createIncidentHandlers(deps) };
+}
+
+/** Joining, leaving, and the media requests of a room. */
+function createRoomHandlers({ rooms, roomStore, orgTree, audit }: HandlerDeps): Omit<RequestHandlers, IncidentMethods> {
   const audited = (session: Session, action: string, target: string, detail?: Record<string, unknown>) =>
     audit.record({ actor: session.user.username, action, target, outcome: 'ok', ...(detail ? { detail } : {}) });
 
@@ -120,17 +131,6 @@ export function createRequestHandlers({ rooms, roomStore, orgTree, audit, positi
     async setConsumerDisplaySize(session, { consumerId, height }) {
       return { spatialLayer: await session.inRoom().peer.media.setConsumerDisplaySize(consumerId, height) };
     },
-
-    reportPositions: (session, data) =>
-      session.exclusive(async () => {
-        const { room, peer } = session.inRoom();
-        const { fresh, acceptedUpTo } = await positions.record(room.id, session.user, data.positions);
-        if (fresh.length > 0) {
-          const { id, displayName, orgUnitId } = session.user;
-          room.notifyOthers(peer.id, { type: 'positions', data: { peerId: peer.id, user: { id, displayName, orgUnitId }, positions: fresh } });
-        }
-        return { acceptedUpTo };
-      }),
 
     leaveRoom: (session) =>
       session.exclusive(async () => {

@@ -13,6 +13,7 @@ import type { PublicUser } from '../../protocol/http.js';
 import type { TokenService } from '../auth/token-service.js';
 import { toErrorBody } from '../errors.js';
 import type { Metrics } from '../metrics.js';
+import type { Presence } from './presence.js';
 import { RateLimiter } from './rate-limiter.js';
 import type { RequestHandlers } from './request-handlers.js';
 import { Session } from './session.js';
@@ -29,6 +30,7 @@ export function createSocketServer(deps: {
   tokens: TokenService;
   handlers: RequestHandlers;
   onDisconnect: (session: Session) => Promise<void>;
+  presence: Presence;
   metrics: Metrics;
   logger: Logger;
 }): Server {
@@ -61,6 +63,7 @@ export function createSocketServer(deps: {
     const session = new Session(user, (n) => socket.emit(SocketEvent.Notification, n));
     const limiter = new RateLimiter(50, 200);
     metrics.connectedSockets.inc();
+    deps.presence.add(session);
 
     socket.on(SocketEvent.Request, async (envelope: unknown, ack: unknown) => {
       if (typeof ack !== 'function') return; // a request nobody waits for gets no work
@@ -93,6 +96,7 @@ export function createSocketServer(deps: {
 
     socket.on('disconnect', (reason) => {
       metrics.connectedSockets.dec();
+      deps.presence.remove(session);
       log.info({ reason }, 'socket disconnected');
       deps.onDisconnect(session).catch((err: unknown) => log.error({ err }, 'cleanup after disconnect failed'));
     });

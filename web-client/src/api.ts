@@ -1,4 +1,4 @@
-import { Incident, JoinLinkResponse, LoginResponse, RoomInfo, type LoginRequest } from '../../protocol/http.js';
+import { ClientConfig, Incident, JoinLinkResponse, LoginResponse, OrgUnit, PublicUser, RoomInfo, WallLayout, type LoginRequest } from '../../protocol/http.js';
 import type { ErrorBody } from '../../protocol/errors.js';
 import { z } from 'zod';
 import type { types } from 'mediasoup-client';
@@ -48,4 +48,27 @@ export async function openIncident(token: string, name: string, orgUnitId: strin
 
 export function incidentJoinLink(token: string, incidentId: string): Promise<JoinLinkResponse> {
   return call(JoinLinkResponse, `/api/incidents/${encodeURIComponent(incidentId)}/join-link`, { method: 'POST', token, body: '{}' });
+}
+
+export function clientConfig(token: string): Promise<ClientConfig> {
+  return call(ClientConfig, '/api/config', { token });
+}
+
+export async function orgUnits(token: string): Promise<OrgUnit[]> {
+  return (await call(z.object({ units: z.array(OrgUnit) }), '/api/org', { token })).units;
+}
+
+export async function loadWallLayout(token: string): Promise<WallLayout | null> {
+  return (await call(z.object({ layout: WallLayout.nullable() }), '/api/me/wall', { token })).layout;
+}
+
+export async function saveWallLayout(token: string, layout: WallLayout): Promise<void> {
+  await call(z.object({ layout: WallLayout }), '/api/me/wall', { method: 'PUT', token, body: JSON.stringify(layout) });
+}
+
+const RosterEntry = z.object({ user: PublicUser, online: z.boolean(), roomIds: z.array(z.string()) });
+export type RosterEntry = z.infer<typeof RosterEntry>;
+
+export async function roster(token: string): Promise<RosterEntry[]> {
+  return (await call(z.object({ people: z.array(RosterEntry) }), '/api/roster', { token })).people;
 }

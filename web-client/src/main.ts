@@ -1,4 +1,5 @@
-import type { LoginResponse } from '../../protocol/http.js';
+import type { Incident, LoginResponse } from '../../protocol/http.js';
+import { renderConsole } from './console/console-view.js';
 import { currentLang, setLang, t, type MessageKey } from './i18n.js';
 import { installDiagnostics, marks } from './diagnostics.js';
 import { routerCapabilities } from './api.js';
@@ -66,44 +67,61 @@ async function showRooms(): Promise<void> {
   rerender = () => void showRooms();
   try {
     const linked = linkedRoom();
-    await renderRooms(view, session, (roomId, name) => void enterRoom(roomId, name), linked);
+    await renderRooms(view, session, (roomId, name) => void enterRoom(roomId, name), (incident, active) => void enterRoom(incident.roomId, incident.name, { incident, active }), linked);
   } catch {
     logout();
   }
 }
 
-async function localMedia(): Promise<MediaStream> {
+async function localMedia(withCamera: boolean): Promise<MediaStream> {
   try {
-    return await navigator.mediaDevices.getUserMedia({ audio: true, video: CAMERA_CONSTRAINTS });
+    return await navigator.mediaDevices.getUserMedia({ audio: true, ...(withCamera ? { video: CAMERA_CONSTRAINTS } : {}) });
   } catch {
     // No camera (or it is refused): join with what there is rather than not at all.
     return navigator.mediaDevices.getUserMedia({ audio: true }).catch(() => new MediaStream());
   }
 }
 
-async function enterRoom(roomId: string, roomName: string): Promise<void> {
+/** A consultation room shows the gallery; an incident opens the command console (wall, map, dispatch). */
+async function enterRoom(roomId: string, roomName: string, command?: { incident: Incident; active: Incident[] }): Promise<void> {
   if (!session) return showLogin();
+  const current = session;
   const user = session.user;
   const stream = new MediaStream();
-  const ready = localMedia().then((captured) => {
+  // At the console the commander talks; the wall is for the scene, not for the commander's own camera.
+  const ready = localMedia(!command).then((captured) => {
     for (const track of captured.getTracks()) stream.addTrack(track);
     marks['localMedia'] ??= performance.now();
   });
   client = new RoomClient(connectSignalling(session.token), roomId, { stream, ready, preferH264, devices });
   client.onChange(() => showConnection(client?.state));
-  const leave = async () => {
+  const close = async () => {
     dispose();
     await client?.close();
     client = undefined;
     await ready;
     for (const track of stream.getTracks()) track.stop();
     showConnection(undefined);
+  };
+  const leave = async () => {
+    await close();
     void showRooms();
   };
   let dispose = () => {};
   rerender = () => {
     dispose();
-    if (client) dispose = renderRoom(view, client, { roomName, user, localStream: stream, localReady: ready, onLeave: () => void leave() });
+    if (!client) return;
+    if (!command) {
+      dispose = renderRoom(view, client, { roomName, user, localStream: stream, localReady: ready, onLeave: () => void leave() });
+      return;
+    }
+    const onSwitch = async (next: Incident) => {
+      await close();
+      void enterRoom(next.roomId, next.name, { incident: next, active: command.active });
+    };
+    let stop = () => {};
+    dispose = () => stop();
+    void renderConsole(view, { session: current, client, incident: command.incident, incidents: command.active, onSwitch: (i) => void onSwitch(i), onLeave: () => void leave() }).then((s) => (stop = s));
   };
   rerender();
   await client.start();

@@ -1,6 +1,6 @@
 import type { Device } from 'mediasoup-client';
 import type { types } from 'mediasoup-client';
-import type { MediaSource, Notification, PeerInfo, Position, ProducerInfo, TransportDirection } from '../../protocol/signalling.js';
+import type { DispatchMessage, MapMarker, MediaSource, Notification, PeerInfo, Position, ProducerInfo, TransportDirection } from '../../protocol/signalling.js';
 import type { DeviceCache } from './device-cache.js';
 import { marks } from './diagnostics.js';
 import type { SignallingClient } from './signalling-client.js';
@@ -51,6 +51,9 @@ export class RoomClient {
   activeSpeaker: string | null = null;
   /** Positions others reported while this client was in the room, in arrival order. */
   readonly positions: ReportedPosition[] = [];
+  /** Dispatched text this member received (and sent), oldest first. */
+  readonly messages: DispatchMessage[] = [];
+  markers: MapMarker[] = [];
   /** Device pixels a new video will be shown at (the UI keeps this current); picks its first layer. */
   displayHeightHint = 0;
   state: ConnectionState = 'connecting';
@@ -344,6 +347,12 @@ export class RoomClient {
       case 'roomReset':
         await this.#join('recovering');
         return;
+      case 'message':
+        this.messages.push(n.data);
+        break;
+      case 'markers':
+        this.markers = n.data.markers;
+        break;
       case 'positions':
         for (const position of n.data.positions) this.positions.push({ user: n.data.user, position });
         if (this.positions.length > 10_000) this.positions.splice(0, this.positions.length - 10_000);

@@ -26,6 +26,7 @@ export function renderField(
   const location = h('span', { id: 'location' }, t('field.noFix'));
   const queued = h('span', { id: 'queued', class: 'muted-text' });
   const audioBox = h('div', { hidden: true });
+  const messages = h('ol', { class: 'field-messages', id: 'field-messages' });
   const start = h('button', { class: 'primary big', id: 'start', type: 'button' }, t('field.start'));
   root.replaceChildren(
     h(
@@ -36,6 +37,7 @@ export function renderField(
       preview,
       start,
       h('dl', { class: 'field-status' }, h('dt', {}, t('field.connection')), h('dd', {}, quality), h('dt', {}, t('field.location')), h('dd', {}, location, ' ', queued)),
+      messages,
       audioBox,
     ),
   );
@@ -79,8 +81,15 @@ export function renderField(
       });
     client = new RoomClient(ctx.signalling, ctx.incident.roomId, { stream, ready, preferH264: false, devices: ctx.devices, receiveVideo: false });
     ctx.onClient(client);
+    let shownMessages = 0;
     client.onChange(() => {
       syncAudio();
+      // Orders from the center, newest first; a new one buzzes the phone.
+      if (client && client.messages.length !== shownMessages) {
+        if (client.messages.length > shownMessages) navigator.vibrate?.(300);
+        shownMessages = client.messages.length;
+        messages.replaceChildren(...[...client.messages].reverse().map((m) => h('li', {}, h('div', { class: 'muted-text' }, `${new Date(m.at).toLocaleTimeString()} ${m.from.displayName}`), h('div', {}, m.text))));
+      }
       if (client?.state === 'online') void queue.flush();
     });
     tracker = new PositionTracker(queue, showPosition);

@@ -1,10 +1,10 @@
-import type { LoginResponse } from '../../../protocol/http.js';
+import type { Incident, LoginResponse } from '../../../protocol/http.js';
 import { incidentJoinLink, listIncidents, openIncident } from '../api.js';
 import { t } from '../i18n.js';
 import { h } from './dom.js';
 
 /** Active incidents for the console: open one, enter its room, show its invite QR code for field phones. */
-export async function renderIncidents(root: HTMLElement, session: LoginResponse, onEnter: (roomId: string, name: string) => void): Promise<void> {
+export async function renderIncidents(root: HTMLElement, session: LoginResponse, onCommand: (incident: Incident, active: Incident[]) => void): Promise<void> {
   const { token, user } = session;
   const canOpen = user.role === 'commander' || user.role === 'admin';
   const canInvite = canOpen || user.role === 'operator';
@@ -28,7 +28,7 @@ export async function renderIncidents(root: HTMLElement, session: LoginResponse,
                 qrBox.hidden = false;
               } }, t('incidents.qr'))
             : null,
-          h('button', { type: 'button', class: 'primary', onclick: () => onEnter(incident.roomId, incident.name) }, t('rooms.enter')),
+          h('button', { type: 'button', class: 'primary', 'data-command': incident.id, onclick: () => onCommand(incident, active) }, t('incidents.command')),
         ),
       ),
     );

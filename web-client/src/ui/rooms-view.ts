@@ -1,4 +1,4 @@
-import type { LoginResponse } from '../../../protocol/http.js';
+import type { Incident, LoginResponse } from '../../../protocol/http.js';
 import { listRooms } from '../api.js';
 import { t } from '../i18n.js';
 import { h } from './dom.js';
@@ -8,6 +8,7 @@ export async function renderRooms(
   root: HTMLElement,
   session: LoginResponse,
   onEnter: (roomId: string, name: string) => void,
+  onCommand: (incident: Incident, active: Incident[]) => void,
   enterAtOnce: string | null = null,
 ): Promise<void> {
   const rooms = await listRooms(session.token);
@@ -25,5 +26,5 @@ export async function renderRooms(
   );
   const incidents = h('div', { class: 'incidents' });
   root.replaceChildren(h('section', { class: 'rooms' }, incidents, h('h2', {}, t('rooms.title')), ...(rows.length ? rows : [h('p', {}, t('rooms.empty'))])));
-  await renderIncidents(incidents, session, onEnter);
+  await renderIncidents(incidents, session, onCommand);
 }
