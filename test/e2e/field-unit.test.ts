@@ -22,6 +22,14 @@ describe('field unit joins an incident by its link and reports video and positio
   let phoneContext: BrowserContext;
   let center: Page;
   let guest: { id: string; username: string };
+  let incidentId: string;
+
+  const openConsole = async () => {
+    await center.waitForSelector(`[data-command="${incidentId}"]`);
+    await center.click(`[data-command="${incidentId}"]`);
+    await center.waitForSelector('#wall .wall-tile');
+  };
+  const markerAt = () => center.$eval(`[data-user-marker="${guest.id}"]`, (el) => [Number((el as HTMLElement).dataset['lat']), Number((el as HTMLElement).dataset['lon'])]);
 
   const seenAtCenter = () => center.evaluate(() => (window as unknown as { __diag: { positions(): Seen[] } }).__diag.positions());
   const seenFromGuest = async () => (await seenAtCenter()).filter((s) => s.user.id === guest.id).map((s) => s.position);
@@ -44,13 +52,14 @@ describe('field unit joins an incident by its link and reports video and positio
     const link = (await post(`/api/incidents/${incident.id}/join-link`, {})) as { url: string; qrSvg: string };
     expect(link.qrSvg).toContain('<svg');
 
+    incidentId = incident.id;
     center = await (await centerBrowser.browser.createBrowserContext()).newPage();
-    await center.setViewport({ width: 1280, height: 720 });
-    await center.goto(`${server.url}/?room=${incident.roomId}`);
+    await center.setViewport({ width: 1920, height: 1080 });
+    await center.goto(server.url);
     await center.type('input[name=username]', 'commander');
     await center.type('input[name=password]', 'commander123');
     await center.click('#login-form button[type=submit]');
-    await center.waitForSelector('#gallery');
+    await openConsole();
 
     phoneContext = await phoneBrowser.browser.createBrowserContext();
     await phoneContext.overridePermissions(server.url, ['geolocation', 'camera', 'microphone']);
@@ -62,6 +71,7 @@ describe('field unit joins an incident by its link and reports video and positio
     await phone.click('#join-form button[type=submit]');
     await phone.waitForSelector('#start');
     await phone.click('#start');
+    await mkdir(path.join(projectRoot, 'test-artifacts'), { recursive: true });
     guest = await phone.evaluate(() => (JSON.parse(localStorage.getItem('field.session')!) as { user: { id: string; username: string } }).user);
   });
 
@@ -72,13 +82,18 @@ describe('field unit joins an incident by its link and reports video and positio
     await host?.remove();
   });
 
-  it('the center decodes the phone\'s camera and sees it at the phone\'s position; moving it moves it', async () => {
+  it('the console decodes the phone\'s camera on its wall and shows its marker where the phone is; moving it moves it', async () => {
     await waitDecodingFrom(center, [guest.username], 20_000);
-    await waitFor('first position', async () => (await seenFromGuest()).some((p) => near(p.lat, 35.1041) && near(p.lon, 118.3564)), 10_000);
+    await center.waitForSelector(`#wall [data-source="user:${guest.id}"]`);
+    await waitFor('marker at the first fix', async () => {
+      const [lat, lon] = await markerAt();
+      return near(lat!, 35.1041) && near(lon!, 118.3564);
+    }, 10_000);
     await phone.setGeolocation({ latitude: 35.1102, longitude: 118.3611, accuracy: 8 });
-    await waitFor('moved position', async () => (await seenFromGuest()).at(-1)?.lat === 35.1102, 10_000);
+    await waitFor('marker moved', async () => near((await markerAt())[0]!, 35.1102), 10_000);
+    expect((await seenFromGuest()).at(-1)?.lat).toBe(35.1102);
+    await center.screenshot({ path: path.join(projectRoot, 'test-artifacts/console-1920x1080.png') });
     // For people to look at: what the responder sees (test-artifacts/).
-    await mkdir(path.join(projectRoot, 'test-artifacts'), { recursive: true });
     await phone.screenshot({ path: path.join(projectRoot, 'test-artifacts/field-phone.png') });
   });
 
@@ -106,5 +121,25 @@ describe('field unit joins an incident by its link and reports video and positio
     expect(seqs).toEqual([...seqs].sort((a, b) => a - b));
     expect(new Set(seqs).size).toBe(seqs.length);
     await waitFor('the phone\'s queue empty', async () => (await phone.$eval('#queued', (el) => el.textContent)) === '', 10_000);
+  });
+
+  it('a wall split and a source dragged into a tile survive a reload', async () => {
+    await center.click('[data-preset="1+5"]');
+    await waitFor('six tiles', async () => (await center.$$('#wall .wall-tile')).length === 6, 5_000);
+    const chip = await center.waitForSelector(`[data-source="user:${guest.id}"].source-chip`);
+    const tile = await center.$('#wall [data-tile="3"]');
+    const from = (await chip!.boundingBox())!;
+    const to = (await tile!.boundingBox())!;
+    await center.mouse.move(from.x + from.width / 2, from.y + from.height / 2);
+    await center.mouse.down();
+    await center.mouse.move(to.x + to.width / 2, to.y + to.height / 2, { steps: 8 });
+    await center.mouse.up();
+    await waitFor('source on tile 3', async () => (await center.$eval('#wall [data-tile="3"]', (el) => (el as HTMLElement).dataset['source'])) === `user:${guest.id}`, 5_000);
+    await new Promise((r) => setTimeout(r, 800)); // the layout is saved 300 ms after the last change
+    await center.reload();
+    await openConsole();
+    await waitFor('six tiles again', async () => (await center.$$('#wall .wall-tile')).length === 6, 10_000);
+    await waitFor('source back on tile 3', async () => (await center.$eval('#wall [data-tile="3"]', (el) => (el as HTMLElement).dataset['source'])) === `user:${guest.id}`, 10_000);
+    await waitDecodingFrom(center, [guest.username], 15_000);
   });
 });

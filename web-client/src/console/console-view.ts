@@ -37,9 +37,15 @@ export async function renderConsole(
   });
 
   const sourceBar = h('div', { class: 'sources', id: 'sources' });
+  let shownSources = '';
   const renderSources = () => {
+    const sources = videoSources(client);
+    // Only when the set changes: rebuilding chips on every update would break a drag in progress.
+    const key = sources.map((s) => `${s.key}|${s.name}`).join(',');
+    if (key === shownSources) return;
+    shownSources = key;
     sourceBar.replaceChildren(
-      ...videoSources(client).map((s) => {
+      ...sources.map((s) => {
         const chip = h('div', { class: 'source-chip', 'data-source': s.key }, s.name, h('span', { class: 'muted-text' }, ` ${unitName(s.unitId)}`));
         makeDraggable(chip, s.key, (key, target) => wall.assign(Number(target.dataset['tile']), key));
         return chip;

@@ -25,6 +25,7 @@ export class VideoWall {
   #layout: WallLayout = { preset: '4', tiles: [] };
   #tiles: TileView[] = [];
   readonly #stop: () => void;
+  readonly #resize: ResizeObserver;
 
   constructor(
     private readonly client: RoomClient,
@@ -33,9 +34,20 @@ export class VideoWall {
   ) {
     const unsubscribe = client.onChange(() => this.update());
     const timer = window.setInterval(() => void this.#updateOverlays(), 1000);
+    // Each tile asks for the simulcast layer that fits it: a 1×1 wall gets full size, a 16-split thumbnails.
+    const resize = new ResizeObserver((entries) => {
+      for (const entry of entries) {
+        const tile = this.#tiles.find((t) => t.video === entry.target);
+        const dpr = window.devicePixelRatio || 1;
+        client.displayHeightHint = Math.round(entry.contentRect.height * dpr);
+        if (tile?.producerId) void client.setDisplaySize(tile.producerId, entry.contentRect.width * dpr, entry.contentRect.height * dpr).catch(() => undefined);
+      }
+    });
+    this.#resize = resize;
     this.#stop = () => {
       unsubscribe();
       clearInterval(timer);
+      resize.disconnect();
     };
   }
 
@@ -84,6 +96,7 @@ export class VideoWall {
       const el = h('div', { class: 'tile wall-tile', 'data-tile': String(index) }, video, h('div', { class: 'placeholder' }, t('wall.drop')), title, info);
       el.style.gridColumn = `${cell.col + 1} / span ${cell.colSpan}`;
       el.style.gridRow = `${cell.row + 1} / span ${cell.rowSpan}`;
+      this.#resize.observe(video);
       el.addEventListener('dblclick', () => void (document.fullscreenElement ? document.exitFullscreen() : el.requestFullscreen()).catch(() => undefined));
       return { el, video, title, info, producerId: undefined, bytes: 0, at: 0 };
     });
@@ -105,6 +118,10 @@ export class VideoWall {
         tile.producerId = consumer?.producerId;
         tile.video.srcObject = consumer ? new MediaStream([consumer.track]) : null;
         tile.bytes = 0;
+        if (consumer) {
+          const { width, height } = tile.video.getBoundingClientRect();
+          void this.client.setDisplaySize(consumer.producerId, width * devicePixelRatio, height * devicePixelRatio).catch(() => undefined);
+        }
       }
     });
     const visible = this.visibleProducers();
