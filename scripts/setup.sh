@@ -7,7 +7,7 @@ cd "$root"
 
 runtime_pkgs=(redis-server openssl ca-certificates)
 build_pkgs=(meson ninja-build pkg-config g++ make python3 libuv1-dev libsrtp2-dev libabsl-dev libssl-dev libusrsctp-dev nlohmann-json3-dev)
-test_pkgs=(chromium fonts-noto-cjk)
+test_pkgs=(chromium fonts-noto-cjk nftables iproute2)
 
 pkgs=("${runtime_pkgs[@]}" "${build_pkgs[@]}")
 [ "${1:-}" = "--test" ] && pkgs+=("${test_pkgs[@]}")

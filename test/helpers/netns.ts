@@ -19,6 +19,8 @@ export interface TestHost {
   /** Runs Chromium inside the namespace; launch it with puppeteer's pipe mode (no debugging port). */
   chromiumWrapper: string;
   setLinkUp(up: boolean): Promise<void>;
+  /** Drops every UDP packet the namespace sends (as a firewall that allows only TCP would). */
+  blockUdp(): Promise<void>;
   remove(): Promise<void>;
 }
 
@@ -60,6 +62,11 @@ export async function createTestHost(chromium: string): Promise<TestHost> {
     chromiumWrapper,
     async setLinkUp(up) {
       await run('ip', ['link', 'set', hostIf, up ? 'up' : 'down']);
+    },
+    async blockUdp() {
+      await inNs('nft', 'add table inet ecs_filter');
+      await inNs('nft', 'add chain inet ecs_filter out { type filter hook output priority 0 ; }');
+      await inNs('nft', 'add rule inet ecs_filter out meta l4proto udp drop');
     },
     remove,
   };

@@ -51,6 +51,20 @@ export function installDiagnostics(getClient: () => RoomClient | undefined): voi
       }
       return [...byPeer.values()];
     },
+    /** The path the media uplink took: transport protocol of the selected candidate pair. */
+    async sendPath(): Promise<{ protocol: string; candidateType: string } | undefined> {
+      const stats = await getClient()?.sendStats();
+      if (!stats) return undefined;
+      let localId = '';
+      stats.forEach((s: Record<string, unknown>) => {
+        if (s['type'] === 'transport' && s['selectedCandidatePairId']) {
+          const pair = stats.get(String(s['selectedCandidatePairId'])) as Record<string, unknown> | undefined;
+          localId = String(pair?.['localCandidateId'] ?? '');
+        }
+      });
+      const local = stats.get(localId) as Record<string, unknown> | undefined;
+      return local ? { protocol: String(local['protocol']), candidateType: String(local['candidateType']) } : undefined;
+    },
     /** Drops the signalling connection as a network loss would; the client recovers by itself. */
     dropConnection(): void {
       getClient()?.signalling.socket.io.engine.close();
