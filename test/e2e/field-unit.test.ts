@@ -83,7 +83,7 @@ describe('field unit joins an incident by its link and reports video and positio
   });
 
   it('the console decodes the phone\'s camera on its wall and shows its marker where the phone is; moving it moves it', async () => {
-    await waitDecodingFrom(center, [guest.username], 20_000);
+    await waitDecodingFrom(center, [guest.username], 20_000, { audio: true });
     await center.waitForSelector(`#wall [data-source="user:${guest.id}"]`);
     await waitFor('marker at the first fix', async () => {
       const [lat, lon] = await markerAt();

@@ -19,6 +19,8 @@ export interface TestHost {
   /** Runs Chromium inside the namespace; launch it with puppeteer's pipe mode (no debugging port). */
   chromiumWrapper: string;
   setLinkUp(up: boolean): Promise<void>;
+  /** Caps what the namespace sends (kbit/s) with a token bucket; null lifts the cap. */
+  limitUplink(kbit: number | null): Promise<void>;
   /** Drops every UDP packet the namespace sends (as a firewall that allows only TCP would). */
   blockUdp(): Promise<void>;
   remove(): Promise<void>;
@@ -62,6 +64,10 @@ export async function createTestHost(chromium: string): Promise<TestHost> {
     chromiumWrapper,
     async setLinkUp(up) {
       await run('ip', ['link', 'set', hostIf, up ? 'up' : 'down']);
+    },
+    async limitUplink(kbit) {
+      await inNs('tc', 'qdisc', 'del', 'dev', nsIf, 'root').catch(() => undefined);
+      if (kbit !== null) await inNs('tc', 'qdisc', 'add', 'dev', nsIf, 'root', 'tbf', 'rate', `${kbit}kbit`, 'burst', '8kb', 'latency', '400ms');
     },
     async blockUdp() {
       await inNs('nft', 'add table inet ecs_filter');

@@ -2,6 +2,7 @@ import type { Incident, LoginResponse, WallLayout, WallPreset } from '../../../p
 import { clientConfig, loadWallLayout, orgUnits, saveWallLayout } from '../api.js';
 import { t } from '../i18n.js';
 import type { RoomClient } from '../room-client.js';
+import { syncAudioSinks } from '../ui/audio-sinks.js';
 import { h } from '../ui/dom.js';
 import { dispatchPanel } from './dispatch-panel.js';
 import { IncidentMap } from './incident-map.js';
@@ -70,7 +71,8 @@ export async function renderConsole(
   const head = h('div', { class: 'console-head' }, h('h2', {}, incident.name), switcher, presetBar,
     h('button', { type: 'button', class: 'leave', id: 'leave', onclick: () => ctx.onLeave() }, t('room.leave')));
   const side = h('aside', { class: 'console-side' }, h('section', { class: 'panel' }, h('h3', {}, t('wall.sources')), sourceBar), dispatchPanel(client, unitName, []), roster.el);
-  root.replaceChildren(h('section', { class: 'console' }, head, side, wall.el, map.el));
+  const audioBox = h('div', { hidden: true });
+  root.replaceChildren(h('section', { class: 'console' }, head, side, wall.el, map.el, audioBox));
   map.refresh();
 
   const plotPositions = () => {
@@ -80,6 +82,7 @@ export async function renderConsole(
     map.setMarkers(client.markers);
   };
   const unsubscribe = client.onChange(() => {
+    syncAudioSinks(client, audioBox);
     renderSources();
     plotPositions();
   });

@@ -17,3 +17,12 @@ export function gradeConnection(state: ConnectionState, stats: RTCStatsReport | 
   const quality: Quality = state !== 'online' ? 'poor' : (rttMs ?? 0) < 150 && lossPct < 2 ? 'good' : (rttMs ?? 0) < 400 && lossPct < 8 ? 'fair' : 'poor';
   return { quality, ...(rttMs !== undefined ? { rttMs: Math.round(rttMs) } : {}), lossPct: Math.round(lossPct * 10) / 10 };
 }
+
+/** The browser's estimate of what the uplink carries now (kbit/s), from the selected candidate pair. */
+export function availableOutgoingKbps(stats: RTCStatsReport | undefined): number | undefined {
+  let kbps: number | undefined;
+  stats?.forEach((s: Record<string, unknown>) => {
+    if (s['type'] === 'candidate-pair' && s['nominated'] && typeof s['availableOutgoingBitrate'] === 'number') kbps = s['availableOutgoingBitrate'] / 1000;
+  });
+  return kbps;
+}

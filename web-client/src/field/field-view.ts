@@ -3,7 +3,9 @@ import type { DeviceCache } from '../device-cache.js';
 import { t, type MessageKey } from '../i18n.js';
 import { RoomClient } from '../room-client.js';
 import type { SignallingClient } from '../signalling-client.js';
+import { syncAudioSinks } from '../ui/audio-sinks.js';
 import { h } from '../ui/dom.js';
+import { BandwidthGuard, type UplinkMode } from './bandwidth-guard.js';
 import { gradeConnection } from './connection-quality.js';
 import { PositionQueue } from './position-queue.js';
 import { PositionTracker } from './position-tracker.js';
@@ -46,6 +48,8 @@ export function renderField(
   let tracker: PositionTracker | undefined;
   let wakeLock: WakeLockSentinel | undefined;
   let qualityTimer: number | undefined;
+  let guard: BandwidthGuard | undefined;
+  let uplink: UplinkMode = 'video';
 
   const showPosition = () => {
     const fix = tracker?.lastFix;
@@ -58,16 +62,6 @@ export function renderField(
     if (client && document.visibilityState === 'visible' && 'wakeLock' in navigator) wakeLock = await navigator.wakeLock.request('screen').catch(() => undefined);
   };
   document.addEventListener('visibilitychange', () => void keepAwake());
-
-  const syncAudio = () => {
-    for (const [producerId, consumer] of client?.consumers ?? []) {
-      if (consumer.kind !== 'audio' || audioBox.querySelector(`[data-producer="${producerId}"]`)) continue;
-      const audio = h('audio', { autoplay: true, 'data-producer': producerId });
-      audio.srcObject = new MediaStream([consumer.track]);
-      audioBox.append(audio);
-    }
-    for (const el of [...audioBox.children] as HTMLElement[]) if (!client?.consumers.has(el.dataset['producer'] ?? '')) el.remove();
-  };
 
   const begin = async () => {
     start.disabled = true;
@@ -83,7 +77,7 @@ export function renderField(
     ctx.onClient(client);
     let shownMessages = 0;
     client.onChange(() => {
-      syncAudio();
+      syncAudioSinks(client, audioBox);
       // Orders from the center, newest first; a new one buzzes the phone.
       if (client && client.messages.length !== shownMessages) {
         if (client.messages.length > shownMessages) navigator.vibrate?.(300);
@@ -92,11 +86,14 @@ export function renderField(
       }
       if (client?.state === 'online') void queue.flush();
     });
+    guard = new BandwidthGuard(client, (mode) => (uplink = mode));
+    guard.start();
     tracker = new PositionTracker(queue, showPosition);
     tracker.start();
     qualityTimer = window.setInterval(async () => {
       const graded = gradeConnection(client?.state ?? 'offline', await client?.sendStats());
-      quality.textContent = `${t(`field.quality.${graded.quality}` as MessageKey)}${graded.rttMs !== undefined ? ` · ${graded.rttMs} ms` : ''}`;
+      quality.textContent = `${t(`field.quality.${graded.quality}` as MessageKey)}${graded.rttMs !== undefined ? ` · ${graded.rttMs} ms` : ''}${uplink === 'video' ? '' : ` · ${t('field.audioOnly')}`}`;
+      quality.dataset['uplink'] = uplink;
       quality.dataset['quality'] = graded.quality;
       live.hidden = !client?.localProducer('camera') || client.state !== 'online';
     }, 1_000);
@@ -109,6 +106,8 @@ export function renderField(
 
   const end = async () => {
     clearInterval(qualityTimer);
+    guard?.stop();
+    uplink = 'video';
     tracker?.stop();
     await client?.close();
     ctx.onClient(undefined);

@@ -2,6 +2,7 @@ import type { PublicUser } from '../../../protocol/http.js';
 import { marks } from '../diagnostics.js';
 import { t } from '../i18n.js';
 import { CAMERA_CONSTRAINTS, type RoomClient } from '../room-client.js';
+import { syncAudioSinks } from './audio-sinks.js';
 import { h } from './dom.js';
 
 interface Tile {
@@ -22,7 +23,6 @@ export function renderRoom(
   ctx: { roomName: string; user: PublicUser; localStream: MediaStream; localReady: Promise<unknown>; onLeave: () => void },
 ): () => void {
   const tiles = new Map<string, Tile>();
-  const audioSinks = new Map<string, HTMLAudioElement>();
   let page = 0;
   let perPage: number = Number(localStorage.getItem('perPage')) || 9;
 
@@ -141,7 +141,7 @@ export function renderRoom(
         tiles.delete(id);
       }
     }
-    syncAudio();
+    syncAudioSinks(client, audioBox);
 
     const cols = Math.ceil(Math.sqrt(visible.length));
     const rows = Math.ceil(visible.length / cols);
@@ -151,22 +151,6 @@ export function renderRoom(
     const wanted = visible.map((id) => tiles.get(id)?.el).filter((el): el is HTMLElement => Boolean(el));
     if (wanted.length !== gallery.children.length || wanted.some((el, i) => gallery.children[i] !== el)) gallery.replaceChildren(...wanted);
     void client.setHiddenVideos(hidden).catch(() => undefined);
-  }
-
-  function syncAudio(): void {
-    for (const [producerId, consumer] of client.consumers) {
-      if (consumer.kind !== 'audio' || audioSinks.has(producerId)) continue;
-      const audio = h('audio', { autoplay: true });
-      audio.srcObject = new MediaStream([consumer.track]);
-      audioSinks.set(producerId, audio);
-      audioBox.append(audio);
-    }
-    for (const [producerId, audio] of audioSinks) {
-      if (!client.consumers.has(producerId)) {
-        audio.remove();
-        audioSinks.delete(producerId);
-      }
-    }
   }
 
   async function toggle(source: 'mic' | 'camera'): Promise<void> {
