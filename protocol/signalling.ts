@@ -101,6 +101,10 @@ export const requestSchemas = {
   removeMarker: z.object({ markerId: z.string().max(64) }),
   /** What a console needs on entering: shared markers, everyone's latest position, recent messages. */
   roomSnapshot: z.object({}),
+  /** Rings a person (on any device they are connected with) to join the caller's room. */
+  callUser: z.object({ userId: Id }),
+  answerCall: z.object({ callId: z.string().max(64), accept: z.boolean() }),
+  cancelCall: z.object({ callId: z.string().max(64) }),
 } as const;
 
 export type RequestMethod = keyof typeof requestSchemas;
@@ -140,7 +144,12 @@ export interface ResponseData {
   placeMarker: { marker: MapMarker };
   removeMarker: Record<string, never>;
   roomSnapshot: { markers: MapMarker[]; positions: LatestPosition[]; messages: DispatchMessage[] };
+  callUser: { callId: string; ringingDevices: number };
+  answerCall: { roomId: string; roomName: string };
+  cancelCall: Record<string, never>;
 }
+
+export type CallOutcome = 'declined' | 'missed' | 'cancelled' | 'answered-elsewhere';
 
 export const RequestEnvelope = z.object({ method: z.string(), data: z.unknown() });
 
@@ -160,6 +169,9 @@ export interface NotificationData {
   positions: { peerId: string; user: { id: string; displayName: string; orgUnitId: string }; positions: Position[] };
   message: DispatchMessage;
   markers: { markers: MapMarker[] };
+  incomingCall: { callId: string; from: { id: string; displayName: string; orgUnitId: string }; roomId: string; roomName: string };
+  callAnswered: { callId: string; by: { id: string; displayName: string } };
+  callEnded: { callId: string; outcome: CallOutcome };
 }
 export type NotificationType = keyof NotificationData;
 export type Notification = { [T in NotificationType]: { type: T; data: NotificationData[T] } }[NotificationType];

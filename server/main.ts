@@ -16,6 +16,7 @@ import { createMetrics } from './metrics.js';
 import { readOrganisationConfig } from './org/organisation-config.js';
 import { OrgStore } from './org/org-store.js';
 import { seedOrganisation } from './org/seed.js';
+import { CallRegistry } from './calls/call-registry.js';
 import { MessageLog } from './dispatch/message-log.js';
 import { IncidentStore } from './incidents/incident-store.js';
 import { MarkerStore } from './markers/marker-store.js';
@@ -72,7 +73,7 @@ async function main(): Promise<void> {
   if (hasTls) {
     servers.push(https.createServer({ cert: readFileSync(config.https.certPath), key: readFileSync(config.https.keyPath) }, app));
   }
-  const handlers = createRequestHandlers({ rooms, roomStore, orgTree: () => orgTree, audit, positions, messages, markers });
+  const handlers = createRequestHandlers({ rooms, roomStore, orgTree: () => orgTree, audit, positions, messages, markers, presence, calls: new CallRegistry() });
   const io = createSocketServer({
     servers, tokens, handlers, metrics, logger, presence,
     onDisconnect: async (session) => void (await handlers.leaveRoom(session, {})),

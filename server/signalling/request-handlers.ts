@@ -8,7 +8,10 @@ import type { MarkerStore } from '../markers/marker-store.js';
 import type { PositionLog } from '../positions/position-log.js';
 import type { RoomManager } from '../rooms/room-manager.js';
 import type { RoomStore } from '../rooms/room-store.js';
+import type { CallRegistry } from '../calls/call-registry.js';
+import { createCallHandlers } from './call-handlers.js';
 import { createIncidentHandlers } from './incident-handlers.js';
+import type { Presence } from './presence.js';
 import type { Session } from './session.js';
 
 export interface HandlerDeps {
@@ -19,22 +22,24 @@ export interface HandlerDeps {
   positions: PositionLog;
   messages: MessageLog;
   markers: MarkerStore;
+  presence: Presence;
+  calls: CallRegistry;
 }
 
 export type RequestHandlers = {
   [M in RequestMethod]: (session: Session, data: RequestData<M>) => Promise<ResponseData[M]>;
 };
-type IncidentMethods = keyof ReturnType<typeof createIncidentHandlers>;
+type OtherMethods = keyof ReturnType<typeof createIncidentHandlers> | keyof ReturnType<typeof createCallHandlers>;
 
 const empty = {} as Record<string, never>;
 
 /** Each request validated by the dispatcher arrives here and only calls into rooms and media. */
 export function createRequestHandlers(deps: HandlerDeps): RequestHandlers {
-  return { ...createRoomHandlers(deps), ...createIncidentHandlers(deps) };
+  return { ...createRoomHandlers(deps), ...createIncidentHandlers(deps), ...createCallHandlers(deps) };
 }
 
 /** Joining, leaving, and the media requests of a room. */
-function createRoomHandlers({ rooms, roomStore, orgTree, audit }: HandlerDeps): Omit<RequestHandlers, IncidentMethods> {
+function createRoomHandlers({ rooms, roomStore, orgTree, audit }: HandlerDeps): Omit<RequestHandlers, OtherMethods> {
   const audited = (session: Session, action: string, target: string, detail?: Record<string, unknown>) =>
     audit.record({ actor: session.user.username, action, target, outcome: 'ok', ...(detail ? { detail } : {}) });
 

@@ -71,6 +71,16 @@ const zh = {
   'roster.online': '在线',
   'roster.offline': '离线',
   'console.switch': '切换事件',
+  'call.incoming': '来电',
+  'call.accept': '接听',
+  'call.decline': '拒绝',
+  'call.call': '呼叫',
+  'call.ringing': '正在呼叫',
+  'call.answered': '已接听',
+  'call.declined': '对方拒绝了呼叫',
+  'call.missed': '无人接听',
+  'call.cancelled': '呼叫已取消',
+  'call.failed': '呼叫失败',
 } as const;
 export type MessageKey = keyof typeof zh;
 
@@ -146,6 +156,16 @@ const en: Record<MessageKey, string> = {
   'roster.online': 'online',
   'roster.offline': 'offline',
   'console.switch': 'Switch incident',
+  'call.incoming': 'Incoming call',
+  'call.accept': 'Answer',
+  'call.decline': 'Decline',
+  'call.call': 'Call',
+  'call.ringing': 'Calling',
+  'call.answered': 'answered',
+  'call.declined': 'The call was declined',
+  'call.missed': 'No answer',
+  'call.cancelled': 'Call cancelled',
+  'call.failed': 'Call failed',
 };
 
 export type Lang = 'zh' | 'en';

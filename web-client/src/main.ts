@@ -6,6 +6,7 @@ import { routerCapabilities } from './api.js';
 import { DeviceCache } from './device-cache.js';
 import { CAMERA_CONSTRAINTS, RoomClient } from './room-client.js';
 import { SignallingClient } from './signalling-client.js';
+import { showIncomingCall, toast } from './ui/call-ui.js';
 import { renderLogin } from './ui/login-view.js';
 import { renderRoom } from './ui/room-view.js';
 import { renderRooms } from './ui/rooms-view.js';
@@ -136,8 +137,29 @@ function connectSignalling(token: string): SignallingClient {
     const code = (err as Error & { data?: { code?: string } }).data?.code;
     if (code === 'TOKEN_EXPIRED' || code === 'INVALID_TOKEN' || code === 'UNAUTHENTICATED') logout();
   });
+  // Calls reach the user wherever they are in the app, in a room or not.
+  let closeRinging = () => {};
+  connection.onNotification((n) => {
+    if (n.type === 'incomingCall') {
+      closeRinging = showIncomingCall(n.data, (accept) => void answer(connection, n.data.callId, accept));
+    } else if (n.type === 'callEnded') {
+      closeRinging();
+      if (n.data.outcome !== 'answered-elsewhere') toast(t(`call.${n.data.outcome}`));
+    } else if (n.type === 'callAnswered') {
+      toast(`${n.data.by.displayName} ${t('call.answered')}`);
+    }
+  });
   signalling = connection;
   return connection;
+}
+
+async function answer(connection: SignallingClient, callId: string, accept: boolean): Promise<void> {
+  const { roomId, roomName } = await connection.request('answerCall', { callId, accept });
+  if (!accept) return;
+  rerender = () => undefined;
+  await client?.close();
+  client = undefined;
+  await enterRoom(roomId, roomName);
 }
 
 function showConnection(state: string | undefined): void {

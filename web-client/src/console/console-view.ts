@@ -3,6 +3,7 @@ import { clientConfig, loadWallLayout, orgUnits, saveWallLayout } from '../api.j
 import { t } from '../i18n.js';
 import type { RoomClient } from '../room-client.js';
 import { syncAudioSinks } from '../ui/audio-sinks.js';
+import { toast } from '../ui/call-ui.js';
 import { h } from '../ui/dom.js';
 import { dispatchPanel } from './dispatch-panel.js';
 import { IncidentMap } from './incident-map.js';
@@ -67,7 +68,9 @@ export async function renderConsole(
     if (next) ctx.onSwitch(next);
   });
 
-  const roster = rosterPanel(session, incident.roomId, unitName);
+  const roster = rosterPanel(session, incident.roomId, unitName, (userId) => {
+    client.signalling.request('callUser', { userId }).then(() => toast(`${t('call.ringing')}…`), (err: Error) => toast(`${t('call.failed')}: ${err.message}`));
+  });
   const head = h('div', { class: 'console-head' }, h('h2', {}, incident.name), switcher, presetBar,
     h('button', { type: 'button', class: 'leave', id: 'leave', onclick: () => ctx.onLeave() }, t('room.leave')));
   const side = h('aside', { class: 'console-side' }, h('section', { class: 'panel' }, h('h3', {}, t('wall.sources')), sourceBar), dispatchPanel(client, unitName, []), roster.el);

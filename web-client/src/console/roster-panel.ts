@@ -4,7 +4,7 @@ import { t } from '../i18n.js';
 import { h } from '../ui/dom.js';
 
 /** People the commander may reach, grouped by unit, with live status (in this incident / online / offline). */
-export function rosterPanel(session: LoginResponse, roomId: string, unitName: (id: string) => string): { el: HTMLElement; stop: () => void } {
+export function rosterPanel(session: LoginResponse, roomId: string, unitName: (id: string) => string, onCall: (userId: string) => void): { el: HTMLElement; stop: () => void } {
   const list = h('div', { class: 'roster', id: 'roster' });
   const refresh = async () => {
     const people = await roster(session.token).catch(() => []);
@@ -16,7 +16,9 @@ export function rosterPanel(session: LoginResponse, roomId: string, unitName: (i
           ...members.map((m) => {
             const status = m.roomIds.includes(roomId) ? 'in-room' : m.online ? 'online' : 'offline';
             const label = status === 'in-room' ? t('roster.inRoom') : status === 'online' ? t('roster.online') : t('roster.offline');
-            return h('div', { class: `person ${status}`, 'data-user': m.user.id }, h('span', { class: 'dot' }), m.user.displayName, h('span', { class: 'muted-text' }, ` ${label}`));
+            const callable = status === 'online' && m.user.id !== session.user.id;
+            return h('div', { class: `person ${status}`, 'data-user': m.user.id }, h('span', { class: 'dot' }), m.user.displayName, h('span', { class: 'muted-text' }, ` ${label}`),
+              callable ? h('button', { type: 'button', class: 'link-button call-button', 'data-call': m.user.id, onclick: () => onCall(m.user.id) }, t('call.call')) : null);
           })),
       ),
     );
