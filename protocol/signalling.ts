@@ -6,6 +6,7 @@
 import { z } from 'zod';
 import type { types as ms } from 'mediasoup-client';
 import type { ErrorBody } from './errors.js';
+import { FeedState } from './feeds.js';
 import { Id, PublicUser } from './http.js';
 
 const isPlainObject = (v: unknown): boolean => typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -29,6 +30,8 @@ export const PeerInfo = z.object({
   id: z.string(),
   user: PublicUser,
   producers: z.array(ProducerInfo),
+  /** Set when the peer is a camera feed brought into the room (its user is the source, not a person). */
+  feed: z.object({ sourceId: Id }).merge(FeedState).optional(),
 });
 export type PeerInfo = z.infer<typeof PeerInfo>;
 
@@ -58,6 +61,9 @@ export const requestSchemas = {
     height: z.number().int().min(0).max(8192),
   }),
   leaveRoom: z.object({}),
+  /** Brings a video source into the caller's room; its pull runs while anyone watches it. */
+  watchFeed: z.object({ sourceId: Id }),
+  unwatchFeed: z.object({ sourceId: Id }),
 } as const;
 
 export type RequestMethod = keyof typeof requestSchemas;
@@ -91,6 +97,8 @@ export interface ResponseData {
   closeConsumer: Record<string, never>;
   setConsumerDisplaySize: { spatialLayer: number };
   leaveRoom: Record<string, never>;
+  watchFeed: { peerId: string };
+  unwatchFeed: Record<string, never>;
 }
 
 export const RequestEnvelope = z.object({ method: z.string(), data: z.unknown() });
@@ -108,6 +116,8 @@ export interface NotificationData {
   activeSpeaker: { peerId: string | null };
   /** The room's media was rebuilt (a media worker died): join again with the same producers. */
   roomReset: { reason: string };
+  /** A feed peer's pull changed state (starting, live, retrying with reason, failed with reason). */
+  feedState: { peerId: string; sourceId: string; feed: FeedState };
 }
 export type NotificationType = keyof NotificationData;
 export type Notification = { [T in NotificationType]: { type: T; data: NotificationData[T] } }[NotificationType];

@@ -3,11 +3,13 @@ import { AppError, ErrorCode } from '../../protocol/errors.js';
 import express from 'express';
 import type { Logger } from 'pino';
 import { apiRoutes, type ApiDeps } from './api-routes.js';
+import { feedHooks } from '../feeds/feed-hooks.js';
+import { feedRoutes, type FeedRouteDeps } from '../feeds/feed-routes.js';
 import { errorHandler } from './http-errors.js';
 import { opsRoutes } from './ops-routes.js';
 import type { WorkerPool } from '../../media/worker-pool.js';
 
-export function createApp(deps: ApiDeps & { logger: Logger; metricsToken: string | undefined; pool: WorkerPool; webRoot: string }): express.Express {
+export function createApp(deps: ApiDeps & { feedDeps: Omit<FeedRouteDeps, 'orgTree' | 'audit'> } & { logger: Logger; metricsToken: string | undefined; pool: WorkerPool; webRoot: string }): express.Express {
   const app = express();
   app.disable('x-powered-by');
   app.use((req, res, next) => {
@@ -17,9 +19,11 @@ export function createApp(deps: ApiDeps & { logger: Logger; metricsToken: string
     });
     next();
   });
+  app.use(feedHooks(deps.feedDeps.sources, deps.audit));
   app.use(express.json({ limit: '16kb' }));
   app.use(opsRoutes(deps));
   app.use('/api', apiRoutes(deps));
+  app.use('/api', feedRoutes({ ...deps.feedDeps, orgTree: deps.orgTree, audit: deps.audit }));
   app.use('/api', () => {
     throw new AppError(ErrorCode.NotFound, 'no such API route');
   });

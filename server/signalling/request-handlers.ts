@@ -2,6 +2,8 @@ import type { types } from 'mediasoup';
 import { AppError, ErrorCode } from '../../protocol/errors.js';
 import type { RequestData, RequestMethod, ResponseData } from '../../protocol/signalling.js';
 import type { AuditLog } from '../audit/audit-log.js';
+import type { FeedManager } from '../feeds/feed-manager.js';
+import type { SourceStore } from '../feeds/source-store.js';
 import type { OrgTree } from '../org/org-tree.js';
 import type { RoomManager } from '../rooms/room-manager.js';
 import type { RoomStore } from '../rooms/room-store.js';
@@ -12,6 +14,8 @@ export interface HandlerDeps {
   roomStore: RoomStore;
   orgTree: () => OrgTree;
   audit: AuditLog;
+  feeds: FeedManager;
+  sources: SourceStore;
 }
 
 export type RequestHandlers = {
@@ -21,7 +25,7 @@ export type RequestHandlers = {
 const empty = {} as Record<string, never>;
 
 /** Each request validated by the dispatcher arrives here and only calls into rooms and media. */
-export function createRequestHandlers({ rooms, roomStore, orgTree, audit }: HandlerDeps): RequestHandlers {
+export function createRequestHandlers({ rooms, roomStore, orgTree, audit, feeds, sources }: HandlerDeps): RequestHandlers {
   const audited = (session: Session, action: string, target: string, detail?: Record<string, unknown>) =>
     audit.record({ actor: session.user.username, action, target, outcome: 'ok', ...(detail ? { detail } : {}) });
 
@@ -31,6 +35,7 @@ export function createRequestHandlers({ rooms, roomStore, orgTree, audit }: Hand
     session.room = undefined;
     session.peer = undefined;
     room.leave(peer.id);
+    feeds.peerLeft(room.id, peer.id);
     rooms.closeIfEmpty(room);
     await audited(session, 'room.leave', room.id);
   };
@@ -116,6 +121,26 @@ export function createRequestHandlers({ rooms, roomStore, orgTree, audit }: Hand
 
     async setConsumerDisplaySize(session, { consumerId, height }) {
       return { spatialLayer: await session.inRoom().peer.media.setConsumerDisplaySize(consumerId, height) };
+    },
+
+    async watchFeed(session, { sourceId }) {
+      const { room, peer } = session.inRoom();
+      const source = await sources.get(sourceId);
+      if (!source) throw new AppError(ErrorCode.NotFound, `no source ${sourceId}`);
+      if (!orgTree().canAccess(session.user.orgUnitId, source.orgUnitId)) {
+        await audit.record({ actor: session.user.username, action: 'feed.watch', target: sourceId, outcome: 'denied' });
+        throw new AppError(ErrorCode.Forbidden, `source ${sourceId} is outside your organisation`);
+      }
+      const peerId = await feeds.watch(source, room, peer.id);
+      await audited(session, 'feed.watch', sourceId, { room: room.id });
+      return { peerId };
+    },
+
+    async unwatchFeed(session, { sourceId }) {
+      const { room, peer } = session.inRoom();
+      feeds.unwatch(sourceId, room.id, peer.id);
+      await audited(session, 'feed.unwatch', sourceId, { room: room.id });
+      return empty;
     },
 
     leaveRoom: (session) =>

@@ -1,5 +1,6 @@
 import { LoginResponse, RoomInfo, type LoginRequest } from '../../protocol/http.js';
 import type { ErrorBody } from '../../protocol/errors.js';
+import { PublicSource, SourceList, type CreateSourceRequest } from '../../protocol/feeds.js';
 import { z } from 'zod';
 import type { types } from 'mediasoup-client';
 
@@ -32,4 +33,12 @@ export async function listRooms(token: string): Promise<RoomInfo[]> {
 export async function routerCapabilities(token: string): Promise<types.RtpCapabilities> {
   const body = await call(z.object({ routerRtpCapabilities: z.custom<types.RtpCapabilities>((v) => typeof v === 'object' && v !== null) }), '/api/media/capabilities', { token });
   return body.routerRtpCapabilities;
+}
+
+export async function listSources(token: string): Promise<PublicSource[]> {
+  return (await call(SourceList, '/api/feeds', { token })).sources;
+}
+
+export async function createSource(token: string, body: CreateSourceRequest): Promise<PublicSource> {
+  return (await call(z.object({ source: PublicSource }), '/api/feeds', { token, method: 'POST', body: JSON.stringify(body) })).source;
 }

@@ -84,6 +84,7 @@ async function localMedia(): Promise<MediaStream> {
 async function enterRoom(roomId: string, roomName: string): Promise<void> {
   if (!session) return showLogin();
   const user = session.user;
+  const token = session.token;
   const stream = new MediaStream();
   const ready = localMedia().then((captured) => {
     for (const track of captured.getTracks()) stream.addTrack(track);
@@ -103,7 +104,7 @@ async function enterRoom(roomId: string, roomName: string): Promise<void> {
   let dispose = () => {};
   rerender = () => {
     dispose();
-    if (client) dispose = renderRoom(view, client, { roomName, user, localStream: stream, localReady: ready, onLeave: () => void leave() });
+    if (client) dispose = renderRoom(view, client, { roomName, user, token, localStream: stream, localReady: ready, onLeave: () => void leave() });
   };
   rerender();
   await client.start();
