@@ -7,6 +7,7 @@ import type { WorkerPool } from './worker-pool.js';
 export interface IngestEndpoint {
   kind: types.MediaKind;
   port: number;
+  rtcpPort: number;
   payloadType: number;
   ssrc: number;
 }
@@ -58,11 +59,14 @@ export class FeedIngest {
     this.closeTracks();
     const endpoints: IngestEndpoint[] = [];
     for (const kind of kinds) {
-      const transport = await this.router.createPlainTransport({ listenIp: { ip: this.listenIp }, rtcpMux: true, comedia: true });
+      // RTCP on its own port: ffmpeg sends a sender report from its RTCP socket before the first RTP
+      // packet, and a muxed comedia transport would lock onto that socket and drop the media.
+      const transport = await this.router.createPlainTransport({ listenIp: { ip: this.listenIp }, rtcpMux: false, comedia: true });
       this.#transports.add(transport);
       transport.observer.on('close', () => this.#transports.delete(transport));
       const codec = kind === 'video' ? VIDEO_CODEC : AUDIO_CODEC;
-      const ssrc = 1 + Math.floor(Math.random() * 0xfffffff0);
+      // Below 2^31: ffmpeg's -ssrc option is a signed 32-bit integer.
+      const ssrc = 1 + Math.floor(Math.random() * 0x7ffffff0);
       const producer = await transport.produce<ProducerAppData>({
         kind,
         rtpParameters: { codecs: [codec], encodings: [{ ssrc }] },
@@ -70,7 +74,7 @@ export class FeedIngest {
       });
       this.#producers.set(producer.id, producer);
       producer.observer.on('close', () => this.#producers.delete(producer.id));
-      endpoints.push({ kind, port: transport.tuple.localPort, payloadType: codec.payloadType, ssrc });
+      endpoints.push({ kind, port: transport.tuple.localPort, rtcpPort: transport.rtcpTuple?.localPort ?? transport.tuple.localPort, payloadType: codec.payloadType, ssrc });
     }
     return endpoints;
   }

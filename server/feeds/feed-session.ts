@@ -7,7 +7,7 @@ import type { Room } from '../rooms/room.js';
 import { backoffMs } from './backoff.js';
 import { classifyFailure, isPersistent } from './failure.js';
 import { IngestError, probe, runIngest, type RunningIngest } from './ffmpeg-process.js';
-import { canPassThrough, withCredentials, type IngestInput, type ProbedMedia } from './ingest-args.js';
+import { canPassThrough, maskedTail, withCredentials, type IngestInput, type ProbedMedia } from './ingest-args.js';
 import type { StoredSource } from './source-store.js';
 
 export interface SessionOptions {
@@ -171,7 +171,7 @@ export class FeedSession {
     const reason = classifyFailure(stderr, this.source.ingest);
     const persistent = isPersistent(reason);
     const delay = persistent ? this.options.retryMaxMs : backoffMs(this.#attempt++, this.options.retryBaseMs, this.options.retryMaxMs);
-    this.#logger.warn({ reason, delayMs: delay }, 'feed down; will retry');
+    this.#logger.warn({ reason, delayMs: delay, ffmpeg: maskedTail(stderr) }, 'feed down; will retry');
     this.#setState({ state: persistent ? 'failed' : 'retrying', reason, retryAt: Date.now() + delay });
     const generation = this.#generation;
     this.#timer = setTimeout(() => {

@@ -39,7 +39,7 @@ export function probeOptions(input: IngestInput): string[] {
   return ['-v', 'error', ...timeout, '-analyzeduration', '300000', '-probesize', '200000'];
 }
 
-const rtpUrl = (port: number) => `rtp://127.0.0.1:${port}?rtcpport=${port}&pkt_size=1200`;
+const rtpUrl = (e: IngestEndpoint) => `rtp://127.0.0.1:${e.port}?rtcpport=${e.rtcpPort}&pkt_size=1200`;
 const rtpOptions = (e: IngestEndpoint) => ['-payload_type', String(e.payloadType), '-ssrc', String(e.ssrc), '-f', 'rtp'];
 
 /**
@@ -57,10 +57,10 @@ export function outputs(media: ProbedMedia, endpoints: IngestEndpoint[]): Ingest
         ? ['-c:v', 'copy', '-bsf:v', 'dump_extra=freq=keyframe']
         : ['-c:v', 'libx264', '-preset', 'ultrafast', '-tune', 'zerolatency', '-profile:v', 'baseline', '-pix_fmt', 'yuv420p',
            '-bf', '0', '-force_key_frames', 'expr:gte(t,n_forced*1)', '-b:v', '1500k', '-maxrate', '2000k', '-bufsize', '1000k'];
-      result.push({ url: rtpUrl(e.port), options: ['-map', '0:v:0', '-an', ...codec, ...rtpOptions(e)] });
+      result.push({ url: rtpUrl(e), options: ['-map', '0:v:0', '-an', ...codec, ...rtpOptions(e)] });
     } else if (media.hasAudio) {
       result.push({
-        url: rtpUrl(e.port),
+        url: rtpUrl(e),
         options: ['-map', '0:a:0', '-vn', '-c:a', 'libopus', '-ar', '48000', '-ac', '2', '-b:a', '32k', '-application', 'lowdelay', ...rtpOptions(e)],
       });
     }
@@ -75,4 +75,14 @@ export function withCredentials(url: string, username: string, password: string)
   u.username = encodeURIComponent(username);
   u.password = encodeURIComponent(password);
   return u.toString();
+}
+
+/** ffmpeg's last lines for the log, with every URL (which may hold credentials) masked. */
+export function maskedTail(stderr: string, lines = 3): string {
+  return stderr
+    .split(/\r?\n|\r/)
+    .filter((l) => l.trim() && !l.startsWith('frame='))
+    .slice(-lines)
+    .join(' | ')
+    .replace(/[a-z][a-z0-9+.-]*:\/\/\S+/gi, '<url>');
 }
