@@ -23,7 +23,7 @@ describe('camera feeds: RTSP pull on demand, viewed in Chromium', () => {
   beforeAll(async () => {
     camera = await startRtspCamera();
     authCamera = await startRtspCamera({ user: CAMERA_USER, password: CAMERA_PASSWORD });
-    server = await startServer({ env: { FEED_IDLE_STOP_S: '3', FEED_RETRY_BASE_MS: '500', FEED_RETRY_MAX_S: '2' } });
+    server = await startServer({ env: { FEED_IDLE_STOP_S: '3', FEED_RETRY_BASE_MS: '500', FEED_RETRY_MAX_S: '2', FEED_MAX_PROCESSES: '3' } });
     token = await login(server.url, 'commander', 'commander123');
     const rtsp = (id: string, name: string, url: string, extra: Record<string, unknown> = {}) =>
       createSource(server.url, token, { id, name, orgUnitId: 'city', location: '测试', kind: 'cctv', ingest: 'rtsp', url, ...extra });
@@ -104,5 +104,15 @@ describe('camera feeds: RTSP pull on demand, viewed in Chromium', () => {
     expect(tileText).toContain('用户名或密码错误');
     await waitFor('list shows the reason', () => viewer.$eval('[data-feed="cam-404"] .state', (el) => (el.textContent ?? '').includes('地址不存在')), 10_000);
     expect(await feedFrames(viewer, 'cam-wrong')).toBe(0);
+  });
+
+  it('refuses a pull beyond the process limit with a clear message; failing sources hold one process each at most', async () => {
+    // cam-wrong and cam-404 still hold two of the three pulls allowed here.
+    await clickFeedButton(viewer, 'cam-h264');
+    await waitFeedFrames(viewer, 'cam-h264', 10, 30_000);
+    await clickFeedButton(viewer, 'cam-h265');
+    await waitFor('capacity message', () => viewer.$eval('#feed-error', (el) => (el.textContent ?? '').includes('同时拉流数已达上限')), 10_000);
+    expect((await ffmpegChildren(server.pid)).length).toBeLessThanOrEqual(3);
+    expect((await stateOf('cam-h265'))?.state).toBe('idle');
   });
 });

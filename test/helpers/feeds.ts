@@ -31,7 +31,8 @@ export async function listSources(url: string, token: string): Promise<PublicSou
 export async function clickFeedButton(page: Page, sourceId: string): Promise<void> {
   const selector = `[data-feed="${sourceId}"] button.watch`;
   await page.waitForSelector(selector, { timeout: 10_000 });
-  await page.click(selector);
+  // Clicked inside the page: the list is redrawn as states change, which can detach a handle held outside.
+  await page.$eval(selector, (el) => (el as HTMLButtonElement).click());
 }
 
 export async function feedFrames(page: Page, sourceId: string): Promise<number> {

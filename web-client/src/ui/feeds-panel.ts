@@ -1,3 +1,4 @@
+import { AppError, ErrorCode } from '../../../protocol/errors.js';
 import type { FeedState, PublicSource, SourceKind } from '../../../protocol/feeds.js';
 import type { PublicUser } from '../../../protocol/http.js';
 import { ApiError, createSource, listSources } from '../api.js';
@@ -23,7 +24,9 @@ export function renderFeedsPanel(client: RoomClient, ctx: { token: string; user:
   let sources: PublicSource[] = [];
 
   const showError = (err: unknown) => {
-    error.textContent = err instanceof ApiError || err instanceof Error ? err.message : t('error.generic');
+    const code = err instanceof AppError ? err.code : err instanceof ApiError ? err.body.code : undefined;
+    if (code === ErrorCode.Busy) error.textContent = t('reason.capacity');
+    else error.textContent = err instanceof Error ? err.message : t('error.generic');
   };
 
   async function refresh(): Promise<void> {
