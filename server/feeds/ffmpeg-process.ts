@@ -50,7 +50,7 @@ export interface IngestEvents {
 export function runIngest(input: IngestInput, media: ProbedMedia, endpoints: IngestEndpoint[], events: IngestEvents): RunningIngest {
   // -stats prints progress lines even at -loglevel error, which keeps stderr to errors and progress.
   const command = ffmpeg(input.url, { stdoutLines: 40 }).inputOptions(inputOptions(input)).addOption('-loglevel', 'error').addOption('-stats');
-  for (const out of outputs(media, endpoints)) command.output(out.url).outputOptions(out.options);
+  for (const out of outputs(media, endpoints, input)) command.output(out.url).outputOptions(out.options);
   let stopped = false;
   let flowing = false;
   let pid: number | undefined;

@@ -45,16 +45,19 @@ const rtpOptions = (e: IngestEndpoint) => ['-payload_type', String(e.payloadType
 /**
  * One RTP output per track (ffmpeg's RTP muxer takes one stream each).
  * Passthrough: the camera's H.264 is copied; SPS/PPS are put in front of every key frame because RTSP
- * cameras often send them only in the SDP, which a WebRTC receiver never sees.
+ * cameras often send them only in the SDP (and RTMP only in its header), which a WebRTC receiver never sees.
  * Transcode: x264 baseline, no B-frames, a key frame every second (by time, whatever the camera's frame
  * rate), so a new viewer waits at most a second for a picture.
  */
-export function outputs(media: ProbedMedia, endpoints: IngestEndpoint[]): IngestOutput[] {
+export function outputs(media: ProbedMedia, endpoints: IngestEndpoint[], input: IngestInput): IngestOutput[] {
   const result: IngestOutput[] = [];
+  // RTMP carries H.264 as length-prefixed NAL units with SPS/PPS aside (avcC); RTP needs Annex B, and the
+  // conversion also puts SPS/PPS before each key frame.
+  const inband = input.url.startsWith('rtmp') ? 'h264_mp4toannexb' : 'dump_extra=freq=keyframe';
   for (const e of endpoints) {
     if (e.kind === 'video') {
       const codec = canPassThrough(media)
-        ? ['-c:v', 'copy', '-bsf:v', 'dump_extra=freq=keyframe']
+        ? ['-c:v', 'copy', '-bsf:v', inband]
         : ['-c:v', 'libx264', '-preset', 'ultrafast', '-tune', 'zerolatency', '-profile:v', 'baseline', '-pix_fmt', 'yuv420p',
            '-bf', '0', '-force_key_frames', 'expr:gte(t,n_forced*1)', '-b:v', '1500k', '-maxrate', '2000k', '-bufsize', '1000k'];
       result.push({ url: rtpUrl(e), options: ['-map', '0:v:0', '-an', ...codec, ...rtpOptions(e)] });

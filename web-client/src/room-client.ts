@@ -115,7 +115,8 @@ export class RoomClient {
 
   /** Brings a camera feed into this room; its tile appears for everyone here. */
   async watchFeed(sourceId: string): Promise<void> {
-    await this.signalling.request('watchFeed', { sourceId });
+    // Before the join is through, the join asks for it itself once it is.
+    if (this.state === 'online') await this.signalling.request('watchFeed', { sourceId });
     this.watchedFeeds.add(sourceId);
     this.#changed();
   }
