@@ -126,13 +126,18 @@ export class FeedSession {
 
   async #runOnce(generation: number): Promise<void> {
     const current = () => generation === this.#generation && !this.#stopped;
+    const startedAt = Date.now();
+    const steps: Record<string, number> = {};
+    const step = (name: string) => (steps[name] = Date.now() - startedAt);
     this.#setState({ state: 'starting', ...(this.state.reason ? { reason: this.state.reason } : {}) });
     try {
       if (this.source.ingest === 'rtmp' && !this.options.rtmpPullBase) throw new IngestError('RTMP is off on this server');
       if (!this.#ingest || this.#ingest.closed) this.#ingest = await FeedIngest.create(this.options.pool, this.peerId);
       const input = this.#input();
       const cache = this.options.probeCache;
+      step('router');
       const media = cache.get(this.source.id) ?? (await probe(input));
+      step('probe');
       if (!current()) return;
       cache.set(this.source.id, media);
       const endpoints = await this.#ingest.openTracks(media.hasAudio ? ['video', 'audio'] : ['video']);
@@ -142,12 +147,15 @@ export class FeedSession {
       }
       if (!current()) return;
       const mode = canPassThrough(media) ? 'passthrough' : 'transcode';
+      step('tracks');
       this.#run = runIngest(input, media, endpoints, {
         onFlowing: () => {
           if (!current()) return;
           this.#attempt = 0;
           this.#setState({ state: 'live', mode });
-          this.#logger.info({ mode, codec: media.videoCodec, audio: media.hasAudio }, 'feed live');
+          step('flowing');
+          // The steps (ms from the start) show where a slow first picture went: probe, ffmpeg, or the camera.
+          this.#logger.info({ mode, codec: media.videoCodec, audio: media.hasAudio, steps }, 'feed live');
         },
         onExit: (stderr) => {
           if (current()) this.#failed(stderr);

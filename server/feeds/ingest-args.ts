@@ -29,7 +29,8 @@ export function canPassThrough(media: ProbedMedia): boolean {
 }
 
 export function inputOptions(input: IngestInput): string[] {
-  const common = ['-fflags', 'nobuffer', '-analyzeduration', '500000', '-probesize', '500000'];
+  // The codecs are known from the probe; a short analysis only holds back the first packets.
+  const common = ['-fflags', 'nobuffer', '-analyzeduration', '100000', '-probesize', '500000'];
   if (input.url.startsWith('rtmp')) return [...common, '-rw_timeout', String(IO_TIMEOUT_US)];
   return [...common, '-rtsp_transport', input.transport ?? 'tcp', '-timeout', String(IO_TIMEOUT_US)];
 }

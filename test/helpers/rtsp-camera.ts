@@ -9,7 +9,7 @@ const DEBIAN_PYTHON = process.env['GST_PYTHON'] ?? '/usr/bin/python3';
 export interface RtspCamera {
   port: number;
   /** rtsp://127.0.0.1:PORT/MOUNT (no credentials). */
-  url(mount: 'h264' | 'h265'): string;
+  url(mount: 'h264' | 'h265' | 'clock'): string;
   /** Kills the camera (SIGKILL, as a power cut would). */
   kill(): Promise<void>;
   /** Starts it again on the same port. */
@@ -17,13 +17,14 @@ export interface RtspCamera {
 }
 
 /** A real RTSP camera: GStreamer's RTSP server (test/fixtures/rtsp-camera.py) on a free loopback port. */
-export async function startRtspCamera(auth?: { user: string; password: string }): Promise<RtspCamera> {
+export async function startRtspCamera(auth?: { user: string; password: string }, opts: { shared?: boolean } = {}): Promise<RtspCamera> {
   const port = await freePortRange(1);
   let child: ChildProcess | undefined;
   const start = () =>
     new Promise<void>((resolve, reject) => {
       const args = [path.join(projectRoot, 'test/fixtures/rtsp-camera.py'), String(port), ...(auth ? [auth.user, auth.password] : [])];
-      const proc = spawn(DEBIAN_PYTHON, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+      const env = { ...process.env, CAMERA_SHARED: opts.shared ? '1' : '0' };
+      const proc = spawn(DEBIAN_PYTHON, args, { stdio: ['ignore', 'pipe', 'pipe'], env });
       child = proc;
       let out = '';
       const timer = setTimeout(() => reject(new Error(`RTSP camera did not start: ${out}`)), 15_000);
