@@ -46,6 +46,10 @@ export class FeedIngest {
     return new FeedIngest(participantId, router, '127.0.0.1');
   }
 
+  onRouterClosed(listener: () => void): void {
+    this.router.observer.once('close', listener);
+  }
+
   get closed(): boolean {
     return this.#closed || this.router.closed;
   }

@@ -3,7 +3,8 @@ import { AppError, ErrorCode } from '../../protocol/errors.js';
 import { CreateSourceRequest, SaveSourceRequest, type PublicSource } from '../../protocol/feeds.js';
 import type { PublicUser } from '../../protocol/http.js';
 import type { AuditLog } from '../audit/audit-log.js';
-import { requireRole, type AuthedRequest } from '../http/auth-middleware.js';
+import type { TokenService } from '../auth/token-service.js';
+import { requireAuth, requireRole, type AuthedRequest } from '../http/auth-middleware.js';
 import { parseBody } from '../http/http-errors.js';
 import type { OrgTree } from '../org/org-tree.js';
 import type { FeedManager } from './feed-manager.js';
@@ -14,13 +15,15 @@ export interface FeedRouteDeps {
   feeds: FeedManager;
   orgTree: () => OrgTree;
   audit: AuditLog;
+  tokens: TokenService;
   /** rtmp://host:port/live, what drones push to; undefined when RTMP is off. */
   rtmpPushBase: () => string | undefined;
 }
 
-/** The video-source registry under /api/feeds (mounted after requireAuth). */
-export function feedRoutes({ sources, feeds, orgTree, audit, rtmpPushBase }: FeedRouteDeps): Router {
+/** The video-source registry under /api/feeds. */
+export function feedRoutes({ sources, feeds, orgTree, audit, tokens, rtmpPushBase }: FeedRouteDeps): Router {
   const router = Router();
+  router.use('/feeds', requireAuth(tokens));
   const userOf = (req: Request) => (req as AuthedRequest).user;
   const publicOf = (s: StoredSource): PublicSource => toPublic(s, feeds.stateOf(s.id), rtmpPushBase());
 

@@ -23,6 +23,8 @@ export interface SessionOptions {
 
 interface RoomShare {
   room: Room;
+  /** The room router the feed's tracks were piped into; a rebuilt room (worker died) has a new one. */
+  router: Room['router'];
   watchers: Set<string>;
 }
 
@@ -82,8 +84,8 @@ export class FeedSession {
 
   async attach(room: Room, watcherId: string): Promise<void> {
     let share = this.rooms.get(room.id);
-    if (!share || share.room !== room) {
-      share = { room, watchers: new Set() };
+    if (!share || share.room !== room || share.router !== room.router) {
+      share = { room, router: room.router, watchers: share?.room === room ? share.watchers : new Set() };
       this.rooms.set(room.id, share);
       room.addFeed(this.peerId, this.user, this.source.id, this.state);
       for (const producer of this.#ingest?.producers() ?? []) await this.#pipe(producer.id, room);
@@ -132,7 +134,18 @@ export class FeedSession {
     this.#setState({ state: 'starting', ...(this.state.reason ? { reason: this.state.reason } : {}) });
     try {
       if (this.source.ingest === 'rtmp' && !this.options.rtmpPullBase) throw new IngestError('RTMP is off on this server');
-      if (!this.#ingest || this.#ingest.closed) this.#ingest = await FeedIngest.create(this.options.pool, this.peerId);
+      if (!this.#ingest || this.#ingest.closed) {
+        const ingest = await FeedIngest.create(this.options.pool, this.peerId);
+        this.#ingest = ingest;
+        // Its worker died: the ffmpeg now sends into nothing, so start over on a live worker.
+        ingest.onRouterClosed(() => {
+          if (this.#stopped || this.#ingest !== ingest) return;
+          this.#generation++; // whatever run is under way belongs to the dead router
+          clearTimeout(this.#timer);
+          this.#run?.stop();
+          this.#failed('');
+        });
+      }
       const input = this.#input();
       const cache = this.options.probeCache;
       step('router');
@@ -143,6 +156,7 @@ export class FeedSession {
       const endpoints = await this.#ingest.openTracks(media.hasAudio ? ['video', 'audio'] : ['video']);
       if (!current()) return;
       for (const share of this.rooms.values()) {
+        share.router = share.room.router;
         for (const producer of this.#ingest.producers()) await this.#pipe(producer.id, share.room);
       }
       if (!current()) return;

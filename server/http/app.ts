@@ -9,7 +9,7 @@ import { errorHandler } from './http-errors.js';
 import { opsRoutes } from './ops-routes.js';
 import type { WorkerPool } from '../../media/worker-pool.js';
 
-export function createApp(deps: ApiDeps & { feedDeps: Omit<FeedRouteDeps, 'orgTree' | 'audit'> } & { logger: Logger; metricsToken: string | undefined; pool: WorkerPool; webRoot: string }): express.Express {
+export function createApp(deps: ApiDeps & { feedDeps: Omit<FeedRouteDeps, 'orgTree' | 'audit' | 'tokens'> } & { logger: Logger; metricsToken: string | undefined; pool: WorkerPool; webRoot: string }): express.Express {
   const app = express();
   app.disable('x-powered-by');
   app.use((req, res, next) => {
@@ -23,7 +23,7 @@ export function createApp(deps: ApiDeps & { feedDeps: Omit<FeedRouteDeps, 'orgTr
   app.use(express.json({ limit: '16kb' }));
   app.use(opsRoutes(deps));
   app.use('/api', apiRoutes(deps));
-  app.use('/api', feedRoutes({ ...deps.feedDeps, orgTree: deps.orgTree, audit: deps.audit }));
+  app.use('/api', feedRoutes({ ...deps.feedDeps, orgTree: deps.orgTree, audit: deps.audit, tokens: deps.tokens }));
   app.use('/api', () => {
     throw new AppError(ErrorCode.NotFound, 'no such API route');
   });

@@ -51,6 +51,26 @@ describe('camera feeds: RTSP pull on demand, viewed in Chromium', () => {
     expect(server.logs.join('\n')).not.toContain(CAMERA_PASSWORD);
   });
 
+  it('registry: commanders manage sources of their units, others only see those the org tree lets them reach', async () => {
+    const body = { name: '二区卡口', orgUnitId: 'county-02', location: '', kind: 'ptz-ball', ingest: 'rtsp', url: camera.url('h264'), username: 'u', password: 'Other-secret-9' };
+    expect((await createSource(server.url, token, { id: 'cam-c2', ...body })).status).toBe(201);
+    const county01 = await login(server.url, 'county01', 'county123');
+    expect((await createSource(server.url, county01, { id: 'cam-x', ...body, orgUnitId: 'county-01' })).status).toBe(403);
+    const seen = (await listSources(server.url, county01)).map((s) => s.id);
+    expect(seen).toContain('cam-h264');
+    expect(seen).not.toContain('cam-c2');
+    expect((await fetch(`${server.url}/api/feeds`)).status).toBe(401);
+    const put = await fetch(`${server.url}/api/feeds/cam-c2`, {
+      method: 'PUT',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+      body: JSON.stringify({ ...body, name: '二区卡口（新）', password: undefined }),
+    });
+    expect(put.status).toBe(200);
+    expect(await put.json()).toMatchObject({ source: { name: '二区卡口（新）', hasPassword: true } });
+    expect((await fetch(`${server.url}/api/feeds/cam-c2`, { method: 'DELETE', headers: { authorization: `Bearer ${token}` } })).status).toBe(204);
+    expect((await listSources(server.url, token)).map((s) => s.id)).not.toContain('cam-c2');
+  });
+
   it('runs no ffmpeg while nobody watches', async () => {
     expect(await ffmpegChildren(server.pid)).toEqual([]);
     expect((await stateOf('cam-h264'))?.state).toBe('idle');
