@@ -36,9 +36,11 @@ export class FeedManager {
     return this.#sessions.get(sourceId)?.state ?? { state: 'idle' };
   }
 
-  /** ffmpeg processes running now (for operators and tests). */
-  processIds(): number[] {
-    return [...this.#sessions.values()].map((s) => s.pid()).filter((p): p is number => p !== undefined);
+  /** Pulls by state, for /metrics. */
+  countByState(): Record<string, number> {
+    const counts: Record<string, number> = {};
+    for (const s of this.#sessions.values()) counts[s.state.state] = (counts[s.state.state] ?? 0) + 1;
+    return counts;
   }
 
   /** Adds the source to the watcher's room (starting its pull if idle); returns the feed's peer id there. */

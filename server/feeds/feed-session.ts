@@ -64,11 +64,6 @@ export class FeedSession {
     return n;
   }
 
-  /** The ffmpeg process pulling now, if any. */
-  pid(): number | undefined {
-    return this.#run?.pid();
-  }
-
   start(): void {
     void this.#runOnce(++this.#generation);
   }

@@ -35,7 +35,6 @@ export function probe(input: IngestInput): Promise<ProbedMedia> {
 }
 
 export interface RunningIngest {
-  pid(): number | undefined;
   stop(): void;
 }
 
@@ -53,10 +52,6 @@ export function runIngest(input: IngestInput, media: ProbedMedia, endpoints: Ing
   for (const out of outputs(media, endpoints, input)) command.output(out.url).outputOptions(out.options);
   let stopped = false;
   let flowing = false;
-  let pid: number | undefined;
-  command.on('start', () => {
-    pid = (command as unknown as { ffmpegProc?: { pid?: number } }).ffmpegProc?.pid;
-  });
   command.on('progress', (p: { frames?: number }) => {
     if (!flowing && (p.frames ?? 0) > 0) {
       flowing = true;
@@ -72,7 +67,6 @@ export function runIngest(input: IngestInput, media: ProbedMedia, endpoints: Ing
   command.on('end', (_stdout: string | null, stderr: string | null) => ended(stderr ?? ''));
   command.run();
   return {
-    pid: () => pid,
     stop() {
       if (stopped) return;
       stopped = true;
