@@ -71,6 +71,25 @@ describe('camera feeds: RTSP pull on demand, viewed in Chromium', () => {
     expect((await listSources(server.url, token)).map((s) => s.id)).not.toContain('cam-c2');
   });
 
+  it('a commander adds a source from the console form; the list shows it, without its password', async () => {
+    await viewer.waitForSelector('#feed-form', { timeout: 10_000 });
+    const fill = async (name: string, value: string) => {
+      await viewer.$eval(`#feed-form [name="${name}"]`, (el) => ((el as HTMLInputElement).value = ''));
+      await viewer.type(`#feed-form [name="${name}"]`, value);
+    };
+    await fill('id', 'cam-form');
+    await fill('name', '表单添加');
+    await fill('url', camera.url('h264'));
+    await fill('username', 'someone');
+    await fill('password', 'Form-secret-7');
+    await viewer.select('#feed-form [name="kind"]', 'body-camera');
+    await viewer.$eval('#feed-form button[type=submit]', (el) => (el as HTMLButtonElement).click());
+    await viewer.waitForSelector('[data-feed="cam-form"]', { timeout: 10_000 });
+    const listed = (await listSources(server.url, token)).find((s) => s.id === 'cam-form');
+    expect(listed).toMatchObject({ kind: 'body-camera', orgUnitId: 'city', hasPassword: true });
+    expect(await viewer.content()).not.toContain('Form-secret-7');
+  });
+
   it('runs no ffmpeg while nobody watches', async () => {
     expect(await ffmpegChildren(server.pid)).toEqual([]);
     expect((await stateOf('cam-h264'))?.state).toBe('idle');
