@@ -31,6 +31,7 @@ describe('camera feeds: RTSP pull on demand, viewed in Chromium', () => {
     expect((await rtsp('cam-h265', 'H.265 球机', camera.url('h265'), { transport: 'udp' })).status).toBe(201);
     expect((await rtsp('cam-auth', '密码正确', authCamera.url('h264'), { username: CAMERA_USER, password: CAMERA_PASSWORD })).status).toBe(201);
     expect((await rtsp('cam-wrong', '密码错误', authCamera.url('h264'), { username: CAMERA_USER, password: 'wrong-password' })).status).toBe(201);
+    expect((await rtsp('cam-g711', 'G.711 枪机', camera.url('g711'))).status).toBe(201);
     expect((await rtsp('cam-404', '地址错误', `rtsp://127.0.0.1:${camera.port}/no-such-stream`)).status).toBe(201);
     chromium = await launchBrowser();
     viewer = await joinAs(chromium.browser, server.url, 'commander', 'commander123', ROOM);
@@ -102,6 +103,8 @@ describe('camera feeds: RTSP pull on demand, viewed in Chromium', () => {
     await waitFeedFrames(viewer, 'cam-h265', 25, 30_000);
     const stats = await receiveStats(viewer);
     expect(stats.find((s) => s.name === 'feed:cam-h264')?.videoCodec).toBe('video/H264');
+    // The camera's AAC arrives as Opus and is heard.
+    await waitFor('feed audio', async () => ((await receiveStats(viewer)).find((s) => s.name === 'feed:cam-h264')?.audioEnergy ?? 0) > 0, 10_000);
     expect(stats.find((s) => s.name === 'feed:cam-h265')?.frameWidth).toBe(640);
     expect(await stateOf('cam-h264')).toMatchObject({ state: 'live', mode: 'passthrough' });
     expect(await stateOf('cam-h265')).toMatchObject({ state: 'live', mode: 'transcode' });
@@ -125,6 +128,13 @@ describe('camera feeds: RTSP pull on demand, viewed in Chromium', () => {
     expect((await ffmpegChildren(server.pid)).length).toBeGreaterThan(0);
     await waitFor('no ffmpeg left', async () => (await ffmpegChildren(server.pid)).length === 0, 20_000, 200);
     expect((await stateOf('cam-h264'))?.state).toBe('idle');
+  });
+
+  it('turns G.711 audio into Opus', async () => {
+    await clickFeedButton(viewer, 'cam-g711');
+    await waitFeedFrames(viewer, 'cam-g711', 10, 30_000);
+    await waitFor('G.711 audio heard', async () => ((await receiveStats(viewer)).find((s) => s.name === 'feed:cam-g711')?.audioEnergy ?? 0) > 0, 10_000);
+    await clickFeedButton(viewer, 'cam-g711');
   });
 
   it('pulls a camera that asks for digest credentials', async () => {

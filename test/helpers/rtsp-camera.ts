@@ -9,7 +9,7 @@ const DEBIAN_PYTHON = process.env['GST_PYTHON'] ?? '/usr/bin/python3';
 export interface RtspCamera {
   port: number;
   /** rtsp://127.0.0.1:PORT/MOUNT (no credentials). */
-  url(mount: 'h264' | 'h265' | 'clock'): string;
+  url(mount: 'h264' | 'h265' | 'g711' | 'clock'): string;
   /** Kills the camera (SIGKILL, as a power cut would). */
   kill(): Promise<void>;
   /** Starts it again on the same port. */
