@@ -131,6 +131,10 @@ export class FeedSession {
       if (this.source.ingest === 'rtmp' && !this.options.rtmpPullBase) throw new IngestError('RTMP is off on this server');
       if (!this.#ingest || this.#ingest.closed) {
         const ingest = await FeedIngest.create(this.options.pool, this.peerId);
+        if (this.#stopped) {
+          ingest.close(); // stopped while its router was being made
+          return;
+        }
         this.#ingest = ingest;
         // Its worker died: the ffmpeg now sends into nothing, so start over on a live worker.
         ingest.onRouterClosed(() => {
