@@ -14,6 +14,8 @@ type MediaRoomEvents = {
 /** One room's media: a router on one worker and the participants' transports in it. */
 export class MediaRoom extends TypedEmitter<MediaRoomEvents> {
   readonly #participants = new Map<string, MediaParticipant>();
+  /** Producers piped in from elsewhere (camera feeds), consumed like participants' own. */
+  readonly #piped = new Map<string, types.Producer<ProducerAppData>>();
   #closed = false;
 
   private constructor(
@@ -28,6 +30,7 @@ export class MediaRoom extends TypedEmitter<MediaRoomEvents> {
       const wasOpen = !this.#closed;
       this.#closed = true;
       this.#participants.clear();
+      this.#piped.clear();
       if (wasOpen) this.emit('routerClosed');
     });
     speakerObserver.on('dominantspeaker', ({ producer }) => {
@@ -74,7 +77,15 @@ export class MediaRoom extends TypedEmitter<MediaRoomEvents> {
     this.#participants.delete(id);
   }
 
+  /** A producer made in this router by a pipe (see FeedIngest.pipeTo); forgotten when it closes. */
+  adoptPipedProducer(producer: types.Producer<ProducerAppData>): void {
+    this.#piped.set(producer.id, producer);
+    producer.observer.on('close', () => this.#piped.delete(producer.id));
+  }
+
   findProducer(producerId: string): types.Producer<ProducerAppData> | undefined {
+    const piped = this.#piped.get(producerId);
+    if (piped) return piped;
     for (const participant of this.#participants.values()) {
       const producer = participant.producers().find((p) => p.id === producerId);
       if (producer) return producer;

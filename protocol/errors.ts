@@ -10,6 +10,8 @@ export const ErrorCode = {
   NotInRoom: 'NOT_IN_ROOM',
   InvalidState: 'INVALID_STATE',
   RateLimited: 'RATE_LIMITED',
+  /** A bounded resource (e.g. concurrent camera pulls) is full; try later. */
+  Busy: 'BUSY',
   Internal: 'INTERNAL',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];

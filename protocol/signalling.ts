@@ -6,6 +6,7 @@
 import { z } from 'zod';
 import type { types as ms } from 'mediasoup-client';
 import type { ErrorBody } from './errors.js';
+import { FeedState } from './feeds.js';
 import { Id, PublicUser } from './http.js';
 
 const isPlainObject = (v: unknown): boolean => typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -29,6 +30,8 @@ export const PeerInfo = z.object({
   id: z.string(),
   user: PublicUser,
   producers: z.array(ProducerInfo),
+  /** Set when the peer is a camera feed brought into the room (its user is the source, not a person). */
+  feed: z.object({ sourceId: Id }).merge(FeedState).optional(),
 });
 export type PeerInfo = z.infer<typeof PeerInfo>;
 
@@ -105,6 +108,9 @@ export const requestSchemas = {
   callUser: z.object({ userId: Id }),
   answerCall: z.object({ callId: z.string().max(64), accept: z.boolean() }),
   cancelCall: z.object({ callId: z.string().max(64) }),
+  /** Brings a video source into the caller's room; its pull runs while anyone watches it. */
+  watchFeed: z.object({ sourceId: Id }),
+  unwatchFeed: z.object({ sourceId: Id }),
 } as const;
 
 export type RequestMethod = keyof typeof requestSchemas;
@@ -147,6 +153,8 @@ export interface ResponseData {
   callUser: { callId: string; ringingDevices: number };
   answerCall: { roomId: string; roomName: string };
   cancelCall: Record<string, never>;
+  watchFeed: { peerId: string };
+  unwatchFeed: Record<string, never>;
 }
 
 export type CallOutcome = 'declined' | 'missed' | 'cancelled' | 'answered-elsewhere';
@@ -172,6 +180,8 @@ export interface NotificationData {
   incomingCall: { callId: string; from: { id: string; displayName: string; orgUnitId: string }; roomId: string; roomName: string };
   callAnswered: { callId: string; by: { id: string; displayName: string } };
   callEnded: { callId: string; outcome: CallOutcome };
+  /** A feed peer's pull changed state (starting, live, retrying with reason, failed with reason). */
+  feedState: { peerId: string; sourceId: string; feed: FeedState };
 }
 export type NotificationType = keyof NotificationData;
 export type Notification = { [T in NotificationType]: { type: T; data: NotificationData[T] } }[NotificationType];

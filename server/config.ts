@@ -30,6 +30,15 @@ const EnvSchema = z.object({
   PUBLIC_URL: z.string().url().optional(),
   MAP_TILE_URL: z.string().optional(),
   MAP_CENTER: z.string().regex(/^-?\d+(\.\d+)?,-?\d+(\.\d+)?$/).default('35.104,118.356'),
+  FEED_MAX_PROCESSES: z.coerce.number().int().positive().default(32),
+  FEED_IDLE_STOP_S: z.coerce.number().min(0).default(30),
+  FEED_RETRY_BASE_MS: z.coerce.number().int().positive().default(1000),
+  FEED_RETRY_MAX_S: z.coerce.number().positive().default(30),
+  /** RTMP push (drones): a port, or "off". */
+  RTMP_PORT: z.union([z.literal('off'), port]).default(1935),
+  RTMP_HOST: z.string().default('0.0.0.0'),
+  NGINX_BIN: z.string().default('/usr/sbin/nginx'),
+  NGINX_RTMP_MODULE: z.string().default('/usr/lib/nginx/modules/ngx_rtmp_module.so'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
@@ -67,6 +76,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
       rtcMinPort: e.RTC_MIN_PORT,
       rtcMaxPort: e.RTC_MAX_PORT,
     },
+    feeds: {
+      maxProcesses: e.FEED_MAX_PROCESSES,
+      idleStopMs: e.FEED_IDLE_STOP_S * 1000,
+      retryBaseMs: e.FEED_RETRY_BASE_MS,
+      retryMaxMs: e.FEED_RETRY_MAX_S * 1000,
+    },
+    rtmp: e.RTMP_PORT === 'off' ? undefined : { port: e.RTMP_PORT, host: e.RTMP_HOST, nginxBin: e.NGINX_BIN, modulePath: e.NGINX_RTMP_MODULE },
     metricsToken: e.METRICS_TOKEN,
     /** Base map tiles ({z}/{x}/{y}); unset means a blank base, which still shows every marker. */
     map: { tileUrl: e.MAP_TILE_URL, center: e.MAP_CENTER.split(',').map(Number) as [number, number] },

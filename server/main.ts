@@ -10,6 +10,9 @@ import { AccountStore } from './auth/account-store.js';
 import { TokenService } from './auth/token-service.js';
 import { AuditLog } from './audit/audit-log.js';
 import { lanAddress, loadConfig } from './config.js';
+import { FeedManager } from './feeds/feed-manager.js';
+import { RtmpServer } from './feeds/rtmp-server.js';
+import { SourceStore } from './feeds/source-store.js';
 import { createApp } from './http/app.js';
 import { createLogger } from './logger.js';
 import { createMetrics } from './metrics.js';
@@ -55,6 +58,11 @@ async function main(): Promise<void> {
   await pool.start();
   const rooms = new RoomManager(pool, logger);
   const routerCapabilities = await MediaRoom.probeCapabilities(pool);
+  const sources = new SourceStore(store.redis);
+  let rtmp: RtmpServer | undefined;
+  const feeds = new FeedManager(pool, logger, config.feeds, () => rtmp?.pullBase);
+  const rtmpPushBase = () =>
+    config.rtmp ? `rtmp://${config.rtmp.host === '0.0.0.0' ? (config.media.announcedIp ?? '127.0.0.1') : config.rtmp.host}:${config.rtmp.port}/live` : undefined;
 
   const presence = new Presence();
   let publicHttpsUrl: string | undefined;
@@ -63,6 +71,7 @@ async function main(): Promise<void> {
     redis: store.redis,
     clientConfig: { map: { center: config.map.center, ...(config.map.tileUrl ? { tileUrl: config.map.tileUrl } : {}) } },
     orgTree: () => orgTree,
+    feedDeps: { sources, feeds, rtmpPushBase },
     metricsToken: config.metricsToken,
     incidents,
     publicUrl: (req) => config.publicUrl ?? publicHttpsUrl ?? `${req.protocol}://${req.get('host') ?? 'localhost'}`,
@@ -73,7 +82,9 @@ async function main(): Promise<void> {
   if (hasTls) {
     servers.push(https.createServer({ cert: readFileSync(config.https.certPath), key: readFileSync(config.https.keyPath) }, app));
   }
-  const handlers = createRequestHandlers({ rooms, roomStore, orgTree: () => orgTree, audit, positions, messages, markers, presence, calls: new CallRegistry() });
+  const handlers = createRequestHandlers({
+    rooms, roomStore, orgTree: () => orgTree, audit, positions, messages, markers, presence, calls: new CallRegistry(), feeds, sources,
+  });
   const io = createSocketServer({
     servers, tokens, handlers, metrics, logger, presence,
     onDisconnect: async (session) => void (await handlers.leaveRoom(session, {})),
@@ -93,6 +104,15 @@ async function main(): Promise<void> {
     httpsUrl = `https://${host}:${port}`;
     publicHttpsUrl = httpsUrl;
   }
+  if (config.rtmp) {
+    // nginx asks us over loopback before it lets a push in.
+    const hookHost = config.http.host === '0.0.0.0' ? '127.0.0.1' : config.http.host;
+    rtmp = new RtmpServer(
+      { ...config.rtmp, dir: path.join(config.dataDir, 'rtmp'), onPublishUrl: `http://${hookHost}:${httpPort}/internal/rtmp/on-publish` },
+      logger,
+    );
+    await rtmp.start();
+  }
   logger.info({ httpUrl, httpsUrl, workers: pool.workers().map((w) => w.worker.pid) }, 'listening');
   printBanner(httpUrl, httpsUrl, config.orgConfigPath, organisation.users.find((u) => u.role === 'commander'));
 
@@ -102,6 +122,8 @@ async function main(): Promise<void> {
     stopping = true;
     logger.info({ signal }, 'shutting down');
     io.close();
+    feeds.closeAll();
+    rtmp?.stop();
     rooms.closeAll();
     pool.close();
     for (const s of servers) s.close();

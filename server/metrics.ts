@@ -22,6 +22,7 @@ export function createMetrics() {
     roomParticipants: new client.Gauge({ name: 'ecs_room_participants', help: 'Participants in live rooms', registers: [registry] }),
     liveRooms: new client.Gauge({ name: 'ecs_live_rooms', help: 'Rooms with media running', registers: [registry] }),
     workerDeaths: new client.Counter({ name: 'ecs_media_worker_deaths_total', help: 'mediasoup workers that died and were replaced', registers: [registry] }),
+    feedPulls: new client.Gauge({ name: 'ecs_feed_pulls', help: 'Camera feed pulls by state (each holds at most one ffmpeg)', labelNames: ['state'] as const, registers: [registry] }),
     logins: new client.Counter({ name: 'ecs_logins_total', help: 'Login attempts by outcome', labelNames: ['outcome'] as const, registers: [registry] }),
   };
 }

@@ -4,12 +4,15 @@ import express from 'express';
 import type { Logger } from 'pino';
 import { incidentRoutes, type IncidentDeps } from '../incidents/incident-routes.js';
 import { apiRoutes, type ApiDeps } from './api-routes.js';
+import { feedHooks } from '../feeds/feed-hooks.js';
+import { feedRoutes, type FeedRouteDeps } from '../feeds/feed-routes.js';
 import { errorHandler } from './http-errors.js';
 import { opsRoutes } from './ops-routes.js';
 import type { WorkerPool } from '../../media/worker-pool.js';
 
 export function createApp(
-  deps: ApiDeps & IncidentDeps & { logger: Logger; metricsToken: string | undefined; pool: WorkerPool; webRoot: string },
+  deps: ApiDeps &
+    IncidentDeps & { feedDeps: Omit<FeedRouteDeps, 'orgTree' | 'audit' | 'tokens'> } & { logger: Logger; metricsToken: string | undefined; pool: WorkerPool; webRoot: string },
 ): express.Express {
   const app = express();
   app.disable('x-powered-by');
@@ -20,10 +23,12 @@ export function createApp(
     });
     next();
   });
+  app.use(feedHooks(deps.feedDeps.sources, deps.audit));
   app.use(express.json({ limit: '16kb' }));
   app.use(opsRoutes(deps));
   app.use('/api/incidents', incidentRoutes(deps));
   app.use('/api', apiRoutes(deps));
+  app.use('/api', feedRoutes({ ...deps.feedDeps, orgTree: deps.orgTree, audit: deps.audit, tokens: deps.tokens }));
   app.use('/api', () => {
     throw new AppError(ErrorCode.NotFound, 'no such API route');
   });

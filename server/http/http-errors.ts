@@ -15,6 +15,7 @@ const statusOf: Record<string, number> = {
   [ErrorCode.InvalidState]: 409,
   [ErrorCode.NotInRoom]: 409,
   [ErrorCode.RateLimited]: 429,
+  [ErrorCode.Busy]: 503,
 };
 
 export function parseBody<S extends z.ZodTypeAny>(schema: S, body: unknown): z.infer<S> {

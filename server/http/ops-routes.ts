@@ -4,11 +4,12 @@ import { AppError, ErrorCode } from '../../protocol/errors.js';
 import type { TokenService } from '../auth/token-service.js';
 import type { AuditLog } from '../audit/audit-log.js';
 import type { Metrics } from '../metrics.js';
+import type { FeedManager } from '../feeds/feed-manager.js';
 import type { RoomManager } from '../rooms/room-manager.js';
 import type { WorkerPool } from '../../media/worker-pool.js';
 
 /** Health, Prometheus metrics and a media overview for operators. */
-export function opsRoutes(deps: { metrics: Metrics; metricsToken: string | undefined; tokens: TokenService; rooms: RoomManager; pool: WorkerPool; audit: AuditLog }): Router {
+export function opsRoutes(deps: { metrics: Metrics; metricsToken: string | undefined; tokens: TokenService; rooms: RoomManager; pool: WorkerPool; audit: AuditLog; feedDeps: { feeds: FeedManager } }): Router {
   const { metrics, metricsToken, tokens, rooms, pool, audit } = deps;
   const requireAdmin = (authorization: string | undefined) => {
     const header = authorization ?? '';
@@ -33,6 +34,8 @@ export function opsRoutes(deps: { metrics: Metrics; metricsToken: string | undef
     }
     metrics.liveRooms.set(rooms.liveRooms().length);
     metrics.roomParticipants.set(rooms.liveRooms().reduce((n, r) => n + r.size, 0));
+    metrics.feedPulls.reset();
+    for (const [state, n] of Object.entries(deps.feedDeps.feeds.countByState())) metrics.feedPulls.set({ state }, n);
     res.type(metrics.registry.contentType).send(await metrics.registry.metrics());
   });
 

@@ -3,7 +3,9 @@ import type { Logger } from 'pino';
 import type { types } from 'mediasoup';
 import { AppError, ErrorCode } from '../../protocol/errors.js';
 import type { PublicUser } from '../../protocol/http.js';
+import type { FeedState } from '../../protocol/feeds.js';
 import type { MediaSource, Notification, PeerInfo, RequestData, ResponseData } from '../../protocol/signalling.js';
+import type { ProducerAppData } from '../../media/media-participant.js';
 import { MediaRoom } from '../../media/media-room.js';
 import type { WorkerPool } from '../../media/worker-pool.js';
 import { Peer, type Notify } from './peer.js';
@@ -15,6 +17,8 @@ import type { RoomDefinition } from './room-store.js';
  */
 export class Room {
   readonly #peers = new Map<string, Peer>();
+  /** Camera feeds shown in this room: peers without a socket, whose producers are piped in. */
+  readonly #feeds = new Map<string, FeedPeer>();
   #media: MediaRoom;
   #closed = false;
 
@@ -73,7 +77,55 @@ export class Room {
   }
 
   peers(): PeerInfo[] {
-    return [...this.#peers.values()].map((p) => p.info());
+    return [...this.#peers.values(), ...this.#feeds.values()].map((p) => p.info());
+  }
+
+  get router(): types.Router {
+    return this.#media.router;
+  }
+
+  hasFeed(peerId: string): boolean {
+    return this.#feeds.has(peerId);
+  }
+
+  /** A camera feed enters the room as a peer; its producers follow as its pull starts. */
+  addFeed(peerId: string, user: PublicUser, sourceId: string, state: FeedState): void {
+    if (this.#closed || this.#feeds.has(peerId)) return;
+    const feed = new FeedPeer(peerId, user, sourceId, state);
+    this.#feeds.set(peerId, feed);
+    this.#broadcast({ type: 'peerJoined', data: { peer: feed.info() } });
+  }
+
+  addFeedProducer(peerId: string, producer: types.Producer<ProducerAppData>): void {
+    const feed = this.#feeds.get(peerId);
+    if (!feed || producer.closed) {
+      producer.close();
+      return;
+    }
+    this.#media.adoptPipedProducer(producer);
+    feed.producers.set(producer.id, producer);
+    producer.observer.on('close', () => {
+      feed.producers.delete(producer.id);
+      if (this.#feeds.get(peerId) === feed) {
+        this.#broadcast({ type: 'producerRemoved', data: { peerId, producerId: producer.id } });
+      }
+    });
+    this.#broadcast({ type: 'producerAdded', data: { peerId, producer: producerInfo(producer, producer.appData.source) } });
+  }
+
+  setFeedState(peerId: string, state: FeedState): void {
+    const feed = this.#feeds.get(peerId);
+    if (!feed) return;
+    feed.state = state;
+    this.#broadcast({ type: 'feedState', data: { peerId, sourceId: feed.sourceId, feed: state } });
+  }
+
+  removeFeed(peerId: string): void {
+    const feed = this.#feeds.get(peerId);
+    if (!feed) return;
+    this.#feeds.delete(peerId);
+    for (const producer of feed.producers.values()) producer.close();
+    this.#broadcast({ type: 'peerLeft', data: { peerId } });
   }
 
   async produce(peer: Peer, data: RequestData<'produce'>): Promise<ResponseData['produce']> {
@@ -122,6 +174,7 @@ export class Room {
     this.#closed = true;
     for (const peer of this.#peers.values()) peer.media.close();
     this.#peers.clear();
+    this.#feeds.clear();
     this.#media.close();
   }
 
@@ -181,6 +234,27 @@ export class Room {
 
   #broadcast(notification: Notification, exceptPeerId?: string): void {
     for (const peer of this.#peers.values()) if (peer.id !== exceptPeerId) peer.notify(notification);
+  }
+}
+
+/** A camera feed's presence in a room. */
+class FeedPeer {
+  readonly producers = new Map<string, types.Producer<ProducerAppData>>();
+
+  constructor(
+    readonly id: string,
+    readonly user: PublicUser,
+    readonly sourceId: string,
+    public state: FeedState,
+  ) {}
+
+  info(): PeerInfo {
+    return {
+      id: this.id,
+      user: this.user,
+      producers: [...this.producers.values()].map((p) => producerInfo(p, p.appData.source)),
+      feed: { sourceId: this.sourceId, ...this.state },
+    };
   }
 }
 

@@ -2,6 +2,8 @@ import type { types } from 'mediasoup';
 import { AppError, ErrorCode } from '../../protocol/errors.js';
 import type { RequestData, RequestMethod, ResponseData } from '../../protocol/signalling.js';
 import type { AuditLog } from '../audit/audit-log.js';
+import type { FeedManager } from '../feeds/feed-manager.js';
+import type { SourceStore } from '../feeds/source-store.js';
 import type { OrgTree } from '../org/org-tree.js';
 import type { MessageLog } from '../dispatch/message-log.js';
 import type { MarkerStore } from '../markers/marker-store.js';
@@ -24,6 +26,8 @@ export interface HandlerDeps {
   markers: MarkerStore;
   presence: Presence;
   calls: CallRegistry;
+  feeds: FeedManager;
+  sources: SourceStore;
 }
 
 export type RequestHandlers = {
@@ -39,7 +43,7 @@ export function createRequestHandlers(deps: HandlerDeps): RequestHandlers {
 }
 
 /** Joining, leaving, and the media requests of a room. */
-function createRoomHandlers({ rooms, roomStore, orgTree, audit }: HandlerDeps): Omit<RequestHandlers, OtherMethods> {
+function createRoomHandlers({ rooms, roomStore, orgTree, audit, feeds, sources }: HandlerDeps): Omit<RequestHandlers, OtherMethods> {
   const audited = (session: Session, action: string, target: string, detail?: Record<string, unknown>) =>
     audit.record({ actor: session.user.username, action, target, outcome: 'ok', ...(detail ? { detail } : {}) });
 
@@ -49,6 +53,7 @@ function createRoomHandlers({ rooms, roomStore, orgTree, audit }: HandlerDeps): 
     session.room = undefined;
     session.peer = undefined;
     room.leave(peer.id);
+    feeds.peerLeft(room.id, peer.id);
     rooms.closeIfEmpty(room);
     await audited(session, 'room.leave', room.id);
   };
@@ -135,6 +140,26 @@ function createRoomHandlers({ rooms, roomStore, orgTree, audit }: HandlerDeps): 
 
     async setConsumerDisplaySize(session, { consumerId, height }) {
       return { spatialLayer: await session.inRoom().peer.media.setConsumerDisplaySize(consumerId, height) };
+    },
+
+    async watchFeed(session, { sourceId }) {
+      const { room, peer } = session.inRoom();
+      const source = await sources.get(sourceId);
+      if (!source) throw new AppError(ErrorCode.NotFound, `no source ${sourceId}`);
+      if (!orgTree().canAccess(session.user.orgUnitId, source.orgUnitId)) {
+        await audit.record({ actor: session.user.username, action: 'feed.watch', target: sourceId, outcome: 'denied' });
+        throw new AppError(ErrorCode.Forbidden, `source ${sourceId} is outside your organisation`);
+      }
+      const peerId = await feeds.watch(source, room, peer.id);
+      await audited(session, 'feed.watch', sourceId, { room: room.id });
+      return { peerId };
+    },
+
+    async unwatchFeed(session, { sourceId }) {
+      const { room, peer } = session.inRoom();
+      feeds.unwatch(sourceId, room.id, peer.id);
+      await audited(session, 'feed.unwatch', sourceId, { room: room.id });
+      return empty;
     },
 
     leaveRoom: (session) =>

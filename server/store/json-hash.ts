@@ -28,6 +28,11 @@ export class JsonHash<S extends z.ZodTypeAny> {
     return (await this.redis.hsetnx(this.key, id, JSON.stringify(this.schema.parse(value)))) === 1;
   }
 
+  /** true when a record was there to delete. */
+  async delete(id: string): Promise<boolean> {
+    return (await this.redis.hdel(this.key, id)) === 1;
+  }
+
   #parse(id: string, raw: string): z.infer<S> {
     let json: unknown;
     try {

@@ -49,6 +49,8 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
       RTC_MIN_PORT: String(mediaPort + workers),
       RTC_MAX_PORT: String(mediaPort + workers + 200),
       LOG_LEVEL: 'info',
+      // Tests that need drone pushes give a free port; the others do not start nginx.
+      RTMP_PORT: 'off',
       ...options.env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],

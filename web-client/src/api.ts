@@ -1,5 +1,6 @@
 import { ClientConfig, Incident, JoinLinkResponse, LoginResponse, OrgUnit, PublicUser, RoomInfo, WallLayout, type LoginRequest } from '../../protocol/http.js';
 import type { ErrorBody } from '../../protocol/errors.js';
+import { PublicSource, SourceList, type CreateSourceRequest } from '../../protocol/feeds.js';
 import { z } from 'zod';
 import type { types } from 'mediasoup-client';
 
@@ -71,4 +72,12 @@ export type RosterEntry = z.infer<typeof RosterEntry>;
 
 export async function roster(token: string): Promise<RosterEntry[]> {
   return (await call(z.object({ people: z.array(RosterEntry) }), '/api/roster', { token })).people;
+}
+
+export async function listSources(token: string): Promise<PublicSource[]> {
+  return (await call(SourceList, '/api/feeds', { token })).sources;
+}
+
+export async function createSource(token: string, body: CreateSourceRequest): Promise<PublicSource> {
+  return (await call(z.object({ source: PublicSource }), '/api/feeds', { token, method: 'POST', body: JSON.stringify(body) })).source;
 }

@@ -88,6 +88,7 @@ async function enterRoom(roomId: string, roomName: string, command?: { incident:
   if (!session) return showLogin();
   const current = session;
   const user = session.user;
+  const token = session.token;
   const stream = new MediaStream();
   // At the console the commander talks; the wall is for the scene, not for the commander's own camera.
   const ready = localMedia(!command).then((captured) => {
@@ -113,7 +114,7 @@ async function enterRoom(roomId: string, roomName: string, command?: { incident:
     dispose();
     if (!client) return;
     if (!command) {
-      dispose = renderRoom(view, client, { roomName, user, localStream: stream, localReady: ready, onLeave: () => void leave() });
+      dispose = renderRoom(view, client, { roomName, user, token, localStream: stream, localReady: ready, onLeave: () => void leave() });
       return;
     }
     const onSwitch = async (next: Incident) => {

@@ -69,6 +69,8 @@ export class RoomClient {
   /** Mute state survives a rejoin: sources paused before it are paused again after it. */
   #pausedAtTeardown = new Set<MediaSource>();
   #closed = false;
+  /** Feeds this browser asked to watch; asked again after a rejoin, since the server forgot them. */
+  readonly watchedFeeds = new Set<string>();
 
   constructor(
     readonly signalling: SignallingClient,
@@ -131,6 +133,20 @@ export class RoomClient {
     this.#changed();
   }
 
+  /** Brings a camera feed into this room; its tile appears for everyone here. */
+  async watchFeed(sourceId: string): Promise<void> {
+    // Before the join is through, the join asks for it itself once it is.
+    if (this.state === 'online') await this.signalling.request('watchFeed', { sourceId });
+    this.watchedFeeds.add(sourceId);
+    this.#changed();
+  }
+
+  async unwatchFeed(sourceId: string): Promise<void> {
+    this.watchedFeeds.delete(sourceId);
+    this.#changed();
+    await this.signalling.request('unwatchFeed', { sourceId });
+  }
+
   /** Videos the UI does not show are paused at the server, so they cost no bandwidth. */
   async setHiddenVideos(producerIds: Set<string>): Promise<void> {
     this.#hiddenVideo.clear();
@@ -180,6 +196,9 @@ export class RoomClient {
       this.#setState('online');
       // Seeing the room comes first; publishing at the same moment would slow both on a phone.
       await Promise.all([...this.peers.values()].flatMap((p) => [...p.producers.keys()].map((id) => this.#consume(id, generation))));
+      for (const sourceId of this.watchedFeeds) {
+        await this.signalling.request('watchFeed', { sourceId }).catch((err: unknown) => console.warn('watch again failed', sourceId, err));
+      }
       await this.#publish(generation);
     } catch (err) {
       if (stale()) return;
@@ -344,6 +363,11 @@ export class RoomClient {
       case 'activeSpeaker':
         this.activeSpeaker = n.data.peerId;
         break;
+      case 'feedState': {
+        const peer = this.peers.get(n.data.peerId);
+        if (peer) peer.info = { ...peer.info, feed: { sourceId: n.data.sourceId, ...n.data.feed } };
+        break;
+      }
       case 'roomReset':
         await this.#join('recovering');
         return;

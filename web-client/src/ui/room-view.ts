@@ -4,6 +4,7 @@ import { t } from '../i18n.js';
 import { CAMERA_CONSTRAINTS, type RoomClient } from '../room-client.js';
 import { syncAudioSinks } from './audio-sinks.js';
 import { h } from './dom.js';
+import { feedStateText, renderFeedsPanel } from './feeds-panel.js';
 
 interface Tile {
   el: HTMLElement;
@@ -20,7 +21,7 @@ const PAGE_SIZES = [4, 9, 16] as const;
 export function renderRoom(
   root: HTMLElement,
   client: RoomClient,
-  ctx: { roomName: string; user: PublicUser; localStream: MediaStream; localReady: Promise<unknown>; onLeave: () => void },
+  ctx: { roomName: string; user: PublicUser; token: string; localStream: MediaStream; localReady: Promise<unknown>; onLeave: () => void },
 ): () => void {
   const tiles = new Map<string, Tile>();
   let page = 0;
@@ -44,7 +45,10 @@ export function renderRoom(
   );
   const controls = h('div', { class: 'controls' }, micButton, camButton, micSelect, camSelect, pager,
     h('button', { type: 'button', class: 'leave', id: 'leave', onclick: () => ctx.onLeave() }, t('room.leave')));
-  root.replaceChildren(h('section', { class: 'room' }, h('div', { class: 'room-head' }, h('h2', {}, ctx.roomName)), gallery, controls, audioBox));
+  const feedsPanel = renderFeedsPanel(client, { token: ctx.token, user: ctx.user });
+  root.replaceChildren(
+    h('section', { class: 'room' }, h('div', { class: 'room-head' }, h('h2', {}, ctx.roomName)), h('div', { class: 'room-body' }, gallery, feedsPanel.el), controls, audioBox),
+  );
 
   micButton.addEventListener('click', () => void toggle('mic'));
   camButton.addEventListener('click', () => void toggle('camera'));
@@ -131,6 +135,13 @@ export function renderRoom(
         else delete tile.video.dataset['producer'];
       }
       tile.placeholder.hidden = Boolean(videoConsumer) && !videoInfo?.paused;
+      // A camera feed's tile says why there is no picture: connecting, retrying, wrong password…
+      const feed = peer.info.feed;
+      if (feed) {
+        tile.el.dataset['feedState'] = feed.state;
+        const text = feedStateText(feed);
+        if (tile.placeholder.textContent !== text) tile.placeholder.textContent = text;
+      }
       tile.muted.hidden = !audioInfo?.paused;
       tile.el.classList.toggle('speaking', client.activeSpeaker === peerId);
     }
@@ -178,6 +189,7 @@ export function renderRoom(
   const unsubscribe = client.onChange(update);
   update();
   return () => {
+    feedsPanel.dispose();
     unsubscribe();
     resizeObserver.disconnect();
     navigator.mediaDevices.removeEventListener('devicechange', onDeviceChange);
