@@ -4,6 +4,7 @@ import { t } from '../i18n.js';
 import type { RoomClient } from '../room-client.js';
 import { syncAudioSinks } from '../ui/audio-sinks.js';
 import { toast } from '../ui/call-ui.js';
+import { renderFeedsPanel } from '../ui/feeds-panel.js';
 import { h } from '../ui/dom.js';
 import { dispatchPanel } from './dispatch-panel.js';
 import { IncidentMap } from './incident-map.js';
@@ -73,7 +74,9 @@ export async function renderConsole(
   });
   const head = h('div', { class: 'console-head' }, h('h2', {}, incident.name), switcher, presetBar,
     h('button', { type: 'button', class: 'leave', id: 'leave', onclick: () => ctx.onLeave() }, t('room.leave')));
-  const side = h('aside', { class: 'console-side' }, h('section', { class: 'panel' }, h('h3', {}, t('wall.sources')), sourceBar), dispatchPanel(client, unitName, []), roster.el);
+  // Camera feeds (drones, body cameras, 布控球, CCTV) are watched into the incident, then placed like any source.
+  const feeds = renderFeedsPanel(client, { token: session.token, user: session.user });
+  const side = h('aside', { class: 'console-side' }, h('section', { class: 'panel' }, h('h3', {}, t('wall.sources')), sourceBar), feeds.el, dispatchPanel(client, unitName, []), roster.el);
   const audioBox = h('div', { hidden: true });
   root.replaceChildren(h('section', { class: 'console' }, head, side, wall.el, map.el, audioBox));
   map.refresh();
@@ -110,6 +113,7 @@ export async function renderConsole(
     unsubscribe();
     whenOnline();
     wall.dispose();
+    feeds.dispose();
     roster.stop();
     window.removeEventListener('resize', onResize);
   };

@@ -1,12 +1,15 @@
 import type { RoomClient } from '../room-client.js';
+import { feedStateText } from '../ui/feeds-panel.js';
 
-/** Something the wall can show: for now each member of the incident with a camera. */
+/** Something the wall can show: a member of the incident with a camera, or a camera feed watched in it. */
 export interface VideoSource {
   key: string;
   userId: string;
   name: string;
   unitId: string;
   videoProducerId: string | undefined;
+  /** For a camera feed: its pull's state ("connecting", "retrying: wrong password", …). */
+  feedText: string | undefined;
 }
 
 export function videoSources(client: RoomClient): VideoSource[] {
@@ -17,8 +20,10 @@ export function videoSources(client: RoomClient): VideoSource[] {
       name: peer.info.user.displayName,
       unitId: peer.info.user.orgUnitId,
       videoProducerId: [...peer.producers.values()].find((p) => p.kind === 'video')?.id,
+      feedText: peer.info.feed ? feedStateText(peer.info.feed) : undefined,
     }))
-    .filter((s) => s.videoProducerId !== undefined);
+    // A feed shows its state on its tile before its first picture.
+    .filter((s) => s.videoProducerId !== undefined || s.feedText !== undefined);
 }
 
 /** Seconds since each user's latest reported position. */

@@ -113,7 +113,9 @@ export class VideoWall {
       const consumer = source?.videoProducerId ? this.client.consumers.get(source.videoProducerId) : undefined;
       tile.el.dataset['source'] = source?.key ?? '';
       tile.title.textContent = source ? `${source.name} · ${this.unitName(source.unitId)}` : '';
-      (tile.el.querySelector('.placeholder') as HTMLElement).hidden = Boolean(consumer);
+      const placeholder = tile.el.querySelector('.placeholder') as HTMLElement;
+      placeholder.hidden = Boolean(consumer);
+      placeholder.textContent = source?.feedText ?? t('wall.drop');
       if (tile.producerId !== consumer?.producerId) {
         tile.producerId = consumer?.producerId;
         tile.video.srcObject = consumer ? new MediaStream([consumer.track]) : null;
