@@ -84,12 +84,15 @@ export class MediaParticipant extends TypedEmitter<ParticipantEvents> {
     kind: types.MediaKind,
     rtpParameters: types.RtpParameters,
     source: MediaSource,
+    /** Made paused, so not one packet leaks before a gate closes it. */
+    paused = false,
   ): Promise<types.Producer<ProducerAppData>> {
     const transport = this.#transport(transportId);
     if (transport.appData.direction !== 'send') throw new AppError(ErrorCode.BadRequest, 'not a send transport');
     const producer = await transport.produce<ProducerAppData>({
       kind,
       rtpParameters,
+      paused,
       appData: { participantId: this.id, source },
     });
     this.#producers.set(producer.id, producer);

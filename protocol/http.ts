@@ -38,10 +38,15 @@ export const LoginResponse = z.object({
 });
 export type LoginResponse = z.infer<typeof LoginResponse>;
 
+/** conference: everyone is heard at once; ptt: a talk group, only the floor holder is heard. */
+export const RoomMode = z.enum(['conference', 'ptt']);
+export type RoomMode = z.infer<typeof RoomMode>;
+
 export const RoomInfo = z.object({
   id: Id,
   name: z.string().min(1).max(100),
   orgUnitId: Id,
+  mode: RoomMode,
   participants: z.number().int().nonnegative(),
 });
 export type RoomInfo = z.infer<typeof RoomInfo>;
@@ -50,5 +55,6 @@ export const CreateRoomRequest = z.object({
   id: Id,
   name: z.string().min(1).max(100),
   orgUnitId: Id,
+  mode: RoomMode.default('conference'),
 });
 export type CreateRoomRequest = z.infer<typeof CreateRoomRequest>;

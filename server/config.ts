@@ -27,6 +27,8 @@ const EnvSchema = z.object({
   RTC_MIN_PORT: port.default(40100),
   RTC_MAX_PORT: port.default(40999),
   METRICS_TOKEN: z.string().min(16).optional(),
+  PTT_MAX_BURST_S: z.coerce.number().positive().default(30),
+  PTT_MAX_QUEUE: z.coerce.number().int().positive().default(32),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
@@ -63,6 +65,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
       rtcMinPort: e.RTC_MIN_PORT,
       rtcMaxPort: e.RTC_MAX_PORT,
     },
+    ptt: { maxBurstMs: Math.round(e.PTT_MAX_BURST_S * 1000), maxQueue: e.PTT_MAX_QUEUE },
     metricsToken: e.METRICS_TOKEN,
     logLevel: e.LOG_LEVEL,
   };

@@ -118,6 +118,20 @@ export function createRequestHandlers({ rooms, roomStore, orgTree, audit }: Hand
       return { spatialLayer: await session.inRoom().peer.media.setConsumerDisplaySize(consumerId, height) };
     },
 
+    async requestFloor(session, { emergency }) {
+      const { room, peer } = session.inRoom();
+      const outcome = await room.requestFloor(peer, emergency);
+      await audited(session, 'floor.request', room.id, { emergency, ...outcome });
+      return outcome;
+    },
+
+    async releaseFloor(session) {
+      const { room, peer } = session.inRoom();
+      await room.releaseFloor(peer);
+      await audited(session, 'floor.release', room.id);
+      return empty;
+    },
+
     leaveRoom: (session) =>
       session.exclusive(async () => {
         await leave(session);

@@ -1,4 +1,4 @@
-import type { LoginResponse } from '../../protocol/http.js';
+import type { LoginResponse, RoomMode } from '../../protocol/http.js';
 import { currentLang, setLang, t, type MessageKey } from './i18n.js';
 import { installDiagnostics, marks } from './diagnostics.js';
 import { routerCapabilities } from './api.js';
@@ -66,13 +66,15 @@ async function showRooms(): Promise<void> {
   rerender = () => void showRooms();
   try {
     const linked = linkedRoom();
-    await renderRooms(view, session.token, (roomId, name) => void enterRoom(roomId, name), linked);
+    await renderRooms(view, session.token, (roomId, name, mode) => void enterRoom(roomId, name, mode), linked);
   } catch {
     logout();
   }
 }
 
-async function localMedia(): Promise<MediaStream> {
+async function localMedia(mode: RoomMode): Promise<MediaStream> {
+  // A talk group is voice only, like the radios in it: no camera to capture, encode or send.
+  if (mode === 'ptt') return navigator.mediaDevices.getUserMedia({ audio: true }).catch(() => new MediaStream());
   try {
     return await navigator.mediaDevices.getUserMedia({ audio: true, video: CAMERA_CONSTRAINTS });
   } catch {
@@ -81,15 +83,16 @@ async function localMedia(): Promise<MediaStream> {
   }
 }
 
-async function enterRoom(roomId: string, roomName: string): Promise<void> {
+async function enterRoom(roomId: string, roomName: string, mode: RoomMode): Promise<void> {
   if (!session) return showLogin();
+  marks['enterRoom'] = performance.now();
   const user = session.user;
   const stream = new MediaStream();
-  const ready = localMedia().then((captured) => {
+  const ready = localMedia(mode).then((captured) => {
     for (const track of captured.getTracks()) stream.addTrack(track);
     marks['localMedia'] ??= performance.now();
   });
-  client = new RoomClient(connectSignalling(session.token), roomId, { stream, ready, preferH264, devices });
+  client = new RoomClient(connectSignalling(session.token), roomId, { stream, ready, preferH264, devices }, mode);
   client.onChange(() => showConnection(client?.state));
   const leave = async () => {
     dispose();

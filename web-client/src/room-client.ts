@@ -1,8 +1,10 @@
 import type { Device } from 'mediasoup-client';
 import type { types } from 'mediasoup-client';
+import type { RoomMode } from '../../protocol/http.js';
 import type { MediaSource, Notification, PeerInfo, ProducerInfo, TransportDirection } from '../../protocol/signalling.js';
 import type { DeviceCache } from './device-cache.js';
 import { marks } from './diagnostics.js';
+import { PttFloor } from './ptt-floor.js';
 import type { SignallingClient } from './signalling-client.js';
 
 export interface RemotePeer {
@@ -38,6 +40,8 @@ export class RoomClient {
   displayHeightHint = 0;
   state: ConnectionState = 'connecting';
   peerId = '';
+  /** Talk groups: the floor and this member's push-to-talk. */
+  readonly floor: PttFloor;
 
   #generation = 0;
   #device: Device | undefined;
@@ -54,7 +58,10 @@ export class RoomClient {
     readonly signalling: SignallingClient,
     readonly roomId: string,
     private readonly local: { stream: MediaStream; ready: Promise<unknown>; preferH264: boolean; devices: DeviceCache },
+    /** From the room list; the join reply confirms it. */
+    public mode: RoomMode = 'conference',
   ) {
+    this.floor = new PttFloor(signalling, () => this.peerId, () => this.#changed());
     const onDisconnect = () => this.#setState('offline');
     const onReconnect = () => void this.#join('recovering');
     const offNotification = signalling.onNotification((n) => void this.#onNotification(n));
@@ -140,6 +147,8 @@ export class RoomClient {
       if (stale()) return;
       marks['joined'] ??= performance.now();
       this.peerId = joined.peerId;
+      this.mode = joined.mode;
+      this.floor.reset(joined.floor);
       for (const peer of joined.peers) this.#addPeer(peer);
       const device = await this.local.devices.load(joined.routerRtpCapabilities);
       this.#device = device;
@@ -310,6 +319,12 @@ export class RoomClient {
       case 'activeSpeaker':
         this.activeSpeaker = n.data.peerId;
         break;
+      case 'floorState':
+        this.floor.onFloorState(n.data);
+        return;
+      case 'floorRevoked':
+        this.floor.onRevoked(n.data.reason);
+        return;
       case 'roomReset':
         await this.#join('recovering');
         return;

@@ -3,6 +3,7 @@ import { marks } from '../diagnostics.js';
 import { t } from '../i18n.js';
 import { CAMERA_CONSTRAINTS, type RoomClient } from '../room-client.js';
 import { h } from './dom.js';
+import { renderPttPanel } from './ptt-panel.js';
 
 interface Tile {
   el: HTMLElement;
@@ -44,7 +45,8 @@ export function renderRoom(
   );
   const controls = h('div', { class: 'controls' }, micButton, camButton, micSelect, camSelect, pager,
     h('button', { type: 'button', class: 'leave', id: 'leave', onclick: () => ctx.onLeave() }, t('room.leave')));
-  root.replaceChildren(h('section', { class: 'room' }, h('div', { class: 'room-head' }, h('h2', {}, ctx.roomName)), gallery, controls, audioBox));
+  const ptt = renderPttPanel(client);
+  root.replaceChildren(h('section', { class: 'room' }, h('div', { class: 'room-head' }, h('h2', {}, ctx.roomName)), gallery, ptt.el, controls, audioBox));
 
   micButton.addEventListener('click', () => void toggle('mic'));
   camButton.addEventListener('click', () => void toggle('camera'));
@@ -142,6 +144,7 @@ export function renderRoom(
       }
     }
     syncAudio();
+    ptt.update();
 
     const cols = Math.ceil(Math.sqrt(visible.length));
     const rows = Math.ceil(visible.length / cols);
@@ -195,6 +198,7 @@ export function renderRoom(
   update();
   return () => {
     unsubscribe();
+    ptt.dispose();
     resizeObserver.disconnect();
     navigator.mediaDevices.removeEventListener('devicechange', onDeviceChange);
   };
