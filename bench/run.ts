@@ -1,7 +1,8 @@
 /** npm run bench -- NAME : runs one benchmark, prints its table and writes bench/results/NAME.json. */
 import { benchJoin } from './join.js';
+import { benchPtt } from './ptt.js';
 
-const benches: Record<string, () => Promise<void>> = { join: () => benchJoin() };
+const benches: Record<string, () => Promise<void>> = { join: () => benchJoin(), ptt: () => benchPtt() };
 
 const name = process.argv[2] ?? '';
 const bench = benches[name];

@@ -115,12 +115,14 @@ export class MediaParticipant extends TypedEmitter<ParticipantEvents> {
     if (!this.router.canConsume({ producerId: producer.id, rtpCapabilities })) {
       throw new AppError(ErrorCode.BadRequest, 'your device cannot decode this producer');
     }
-    // Paused until the client has set up its side, so the first packets are not lost.
+    // Video is paused until the client has set up its side, so the key frame asked for on resume is not
+    // lost. Audio has no key frame to lose and starts at once: a member joining mid-burst hears the
+    // talker one round trip sooner (MCPTT late entry).
     const simulcastLayers = producer.type === 'simulcast' ? (producer.rtpParameters.encodings?.length ?? 1) : 1;
     const consumer = await transport.consume({
       producerId: producer.id,
       rtpCapabilities,
-      paused: true,
+      paused: producer.kind === 'video',
       ...(simulcastLayers > 1 ? { preferredLayers: layersFor(displayHeight, simulcastLayers) } : {}),
     });
     this.#consumers.set(consumer.id, consumer);

@@ -104,7 +104,7 @@ describe('push-to-talk talk group in real browsers', () => {
     const [townshipAfter, commanderAfter] = await energyOver(listener, ['township0101', 'commander'], 2000);
     expect(commanderAfter).toBeGreaterThan(0);
     // Nothing is forwarded any more; a trace of concealment at most, nothing like a talker.
-    expect(townshipAfter).toBeLessThan(commanderAfter / 100);
+    expect(townshipAfter).toBeLessThan(commanderAfter! / 100);
     await township.keyboard.up('Space');
 
     const admin = await login(server.url, 'admin', 'admin123');

@@ -153,8 +153,9 @@ export class RoomClient {
       const device = await this.local.devices.load(joined.routerRtpCapabilities);
       this.#device = device;
       marks['deviceLoaded'] ??= performance.now();
-      await this.signalling.request('setRtpCapabilities', { rtpCapabilities: device.rtpCapabilities });
-      const [recv, send] = await Promise.all([
+      // Only consume needs the capabilities first, so they travel beside the transport requests.
+      const [, recv, send] = await Promise.all([
+        this.signalling.request('setRtpCapabilities', { rtpCapabilities: device.rtpCapabilities }),
         this.#createTransport(device, 'recv', generation),
         this.#createTransport(device, 'send', generation),
       ]);
@@ -253,8 +254,10 @@ export class RoomClient {
       const consumer = await recv.consume({ id: r.consumerId, producerId, kind: r.kind, rtpParameters: r.rtpParameters });
       this.consumers.set(producerId, consumer);
       if (consumer.kind === 'video') marks['firstVideoConsumer'] ??= performance.now();
+      else marks['firstAudioConsumer'] ??= performance.now();
       consumer.on('trackended', () => this.#dropConsumer(producerId));
-      if (consumer.kind === 'video' && this.#hiddenVideo.has(producerId)) consumer.pause();
+      if (consumer.kind === 'audio') marks['firstAudioResumed'] ??= performance.now(); // the server sends audio at once
+      else if (this.#hiddenVideo.has(producerId)) consumer.pause();
       else {
         // Resumed once the path is up: the key frame the resume asks for must not be sent into a
         // transport that drops it, because the publisher ignores a second request for a while.
