@@ -78,6 +78,7 @@ export async function benchPtt(samples = Number(process.env['BENCH_SAMPLES'] ?? 
       .filter((v) => Number.isFinite(v))
       .slice(2); // the first bursts also wake the encoder and jitter buffer from silence
     process.stdout.write(`  mouth-to-ear: ${mouthToEar.map(Math.round).join(' ')} (sent ${sent.length}, heard ${heard.length})\n`);
+    if (process.env['BENCH_DEBUG']) process.stdout.write(`  sent ${sent.map((s) => Math.round(s - sent[0]!)).join(' ')}\n  heard ${heard.map((h) => Math.round(h - sent[0]!)).join(' ')}\n`);
 
     // Late entry: the talker keeps talking; a logged-in member enters the talk group.
     await diag(talker, (d) => d.probe.toneBurst(3_600_000));
@@ -102,7 +103,7 @@ export async function benchPtt(samples = Number(process.env['BENCH_SAMPLES'] ?? 
       }), 10_000, 10);
       lateEntry.push(ms);
       const m = await diag(page, (d) => d.marks);
-      const steps = ['joined', 'deviceLoaded', 'transports', 'firstAudioConsumer', 'firstAudioResumed'];
+      const steps = ['joinSent', 'joined', 'deviceLoaded', 'transports', 'firstAudioConsumer', 'firstAudioResumed'];
       process.stdout.write(`    ${steps.map((k) => `${k} ${Math.round((m[k] ?? NaN) - (m['enterRoom'] ?? 0))}`).join(' ')}\n`);
       await context.close();
       process.stdout.write(`  late entry ${i + 1}: ${Math.round(ms)} ms\n`);

@@ -88,7 +88,9 @@ async function enterRoom(roomId: string, roomName: string, mode: RoomMode): Prom
   marks['enterRoom'] = performance.now();
   const user = session.user;
   const stream = new MediaStream();
-  const ready = localMedia(mode).then((captured) => {
+  let openDevices = () => {};
+  // The join request leaves first; opening devices and drawing the room would hold it up by tens of ms.
+  const ready = new Promise<void>((r) => (openDevices = r)).then(() => localMedia(mode)).then((captured) => {
     for (const track of captured.getTracks()) stream.addTrack(track);
     marks['localMedia'] ??= performance.now();
   });
@@ -108,8 +110,10 @@ async function enterRoom(roomId: string, roomName: string, mode: RoomMode): Prom
     dispose();
     if (client) dispose = renderRoom(view, client, { roomName, user, localStream: stream, localReady: ready, onLeave: () => void leave() });
   };
+  const started = client.start();
   rerender();
-  await client.start();
+  openDevices();
+  await started;
 }
 
 /** One signalling connection per login, opened as soon as the user is in, so rooms open at once. */

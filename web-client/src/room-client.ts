@@ -143,7 +143,14 @@ export class RoomClient {
     this.#setState(state);
     this.#teardown();
     try {
-      const joined = await this.signalling.request('joinRoom', { roomId: this.roomId, ...(this.peerId ? { previousPeerId: this.peerId } : {}) });
+      marks['joinSent'] ??= performance.now();
+      const joining = this.signalling.request('joinRoom', { roomId: this.roomId, ...(this.peerId ? { previousPeerId: this.peerId } : {}) });
+      // Every router has the capabilities the device was loaded with at login, so the next requests go
+      // right behind the join (the server runs them once it is done) instead of a round trip later.
+      const preloaded = await this.local.devices.current()?.catch(() => undefined);
+      const early = preloaded ? this.#prepare(preloaded, generation) : undefined;
+      early?.catch(() => undefined); // a failure shows in the join's own
+      const joined = await joining;
       if (stale()) return;
       marks['joined'] ??= performance.now();
       this.peerId = joined.peerId;
@@ -153,12 +160,8 @@ export class RoomClient {
       const device = await this.local.devices.load(joined.routerRtpCapabilities);
       this.#device = device;
       marks['deviceLoaded'] ??= performance.now();
-      // Only consume needs the capabilities first, so they travel beside the transport requests.
-      const [, recv, send] = await Promise.all([
-        this.signalling.request('setRtpCapabilities', { rtpCapabilities: device.rtpCapabilities }),
-        this.#createTransport(device, 'recv', generation),
-        this.#createTransport(device, 'send', generation),
-      ]);
+      if (early && device !== preloaded) void early.then(({ recv, send }) => (recv.close(), send.close()), () => undefined);
+      const { recv, send } = early && device === preloaded ? await early : await this.#prepare(device, generation);
       if (stale()) {
         recv.close();
         send.close();
@@ -179,6 +182,16 @@ export class RoomClient {
         if (generation === this.#generation && this.signalling.socket.connected) void this.#join('recovering');
       }, 1000);
     }
+  }
+
+  /** Only consume needs the capabilities first, so they travel beside the transport requests. */
+  async #prepare(device: Device, generation: number): Promise<{ recv: types.Transport; send: types.Transport }> {
+    const [, recv, send] = await Promise.all([
+      this.signalling.request('setRtpCapabilities', { rtpCapabilities: device.rtpCapabilities }),
+      this.#createTransport(device, 'recv', generation),
+      this.#createTransport(device, 'send', generation),
+    ]);
+    return { recv, send };
   }
 
   async #createTransport(device: Device, direction: TransportDirection, generation: number): Promise<types.Transport> {
