@@ -122,4 +122,22 @@ describe('push-to-talk talk group in real browsers', () => {
     await waitFor('late member sees the talker', async () => (await late.$eval('#ptt-talker', (el) => el.textContent ?? '')).includes('市指挥长'), 5_000);
     expect((await ptt(late)).holder?.unit).toBe('市应急管理局（市指挥中心）');
   });
+
+  it('an emergency call, held with the pointer, overrides even the commander and is shown to everyone', async () => {
+    expect((await ptt(field01)).holder?.name).toBe('市指挥长');
+    // Pointer down and held on the emergency button, as a finger on a phone would.
+    const button = (await field02.$('#ptt-emergency'))!;
+    const box = (await button.boundingBox())!;
+    await field02.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
+    await field02.mouse.down();
+    await waitStatus(field02, 'granted');
+    const seen = await waitFor('emergency shown', async () => {
+      const text = await field01.$eval('#ptt-talker', (el) => el.textContent ?? '');
+      return text.includes('紧急') && text.includes('救援队员二') ? text : undefined;
+    }, 5_000);
+    expect(seen).toContain('救援队员二');
+    expect((await ptt(field01)).holder?.emergency).toBe(true);
+    await field02.mouse.up();
+    await waitFor('floor idle', async () => (await ptt(field01)).holder === null, 5_000);
+  });
 });
