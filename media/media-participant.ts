@@ -30,6 +30,8 @@ export class MediaParticipant extends TypedEmitter<ParticipantEvents> {
   readonly #producers = new Map<string, types.Producer<ProducerAppData>>();
   readonly #consumers = new Map<string, types.Consumer>();
   #rtpCapabilities: types.RtpCapabilities | undefined;
+  /** The recv transport being made, so a consume sent right behind createTransport waits instead of failing. */
+  #recvCreating: Promise<types.WebRtcTransport | undefined> | undefined;
   #closed = false;
 
   constructor(
@@ -58,7 +60,7 @@ export class MediaParticipant extends TypedEmitter<ParticipantEvents> {
   }
 
   async createTransport(direction: TransportDirection): Promise<types.WebRtcTransport> {
-    const transport = await this.router.createWebRtcTransport({
+    const creating = this.router.createWebRtcTransport({
       webRtcServer: this.webRtcServer,
       enableUdp: true,
       enableTcp: true,
@@ -66,6 +68,8 @@ export class MediaParticipant extends TypedEmitter<ParticipantEvents> {
       initialAvailableOutgoingBitrate: 1_000_000,
       appData: { direction },
     });
+    if (direction === 'recv') this.#recvCreating = creating.catch(() => undefined);
+    const transport = await creating;
     this.#transports.set(transport.id, transport);
     transport.observer.on('close', () => this.#transports.delete(transport.id));
     return transport;
@@ -110,7 +114,11 @@ export class MediaParticipant extends TypedEmitter<ParticipantEvents> {
   async consume(producer: types.Producer<ProducerAppData>, displayHeight = 0): Promise<types.Consumer> {
     const rtpCapabilities = this.#rtpCapabilities;
     if (!rtpCapabilities) throw new AppError(ErrorCode.InvalidState, 'send setRtpCapabilities first');
-    const transport = [...this.#transports.values()].find((t) => t.appData.direction === 'recv');
+    let transport = [...this.#transports.values()].find((t) => t.appData.direction === 'recv');
+    if (!transport) {
+      const pending = await this.#recvCreating;
+      if (pending && !pending.closed) transport = pending;
+    }
     if (!transport) throw new AppError(ErrorCode.InvalidState, 'create a recv transport first');
     if (!this.router.canConsume({ producerId: producer.id, rtpCapabilities })) {
       throw new AppError(ErrorCode.BadRequest, 'your device cannot decode this producer');

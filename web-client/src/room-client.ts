@@ -47,6 +47,8 @@ export class RoomClient {
   #device: Device | undefined;
   #send: types.Transport | undefined;
   #recv: types.Transport | undefined;
+  /** The recv transport of the join in progress, for consumes sent before it exists. */
+  #recvReady: Promise<types.Transport> | undefined;
   readonly #producers = new Map<MediaSource, types.Producer>();
   readonly #hiddenVideo = new Set<string>();
   readonly #listeners = new Set<Listener>();
@@ -161,7 +163,13 @@ export class RoomClient {
       this.#device = device;
       marks['deviceLoaded'] ??= performance.now();
       if (early && device !== preloaded) void early.then(({ recv, send }) => (recv.close(), send.close()), () => undefined);
-      const { recv, send } = early && device === preloaded ? await early : await this.#prepare(device, generation);
+      const prepared = early && device === preloaded ? early : this.#prepare(device, generation);
+      this.#recvReady = prepared.then((p) => p.recv);
+      this.#recvReady.catch(() => undefined);
+      // Seeing (hearing) the room comes first: the consumes go out now, behind the transport requests
+      // (the server waits for the transport), not a round trip later.
+      const consuming = Promise.all([...this.peers.values()].flatMap((p) => [...p.producers.keys()].map((id) => this.#consume(id, generation))));
+      const { recv, send } = await prepared;
       if (stale()) {
         recv.close();
         send.close();
@@ -171,8 +179,8 @@ export class RoomClient {
       this.#send = send;
       marks['transports'] ??= performance.now();
       this.#setState('online');
-      // Seeing the room comes first; publishing at the same moment would slow both on a phone.
-      await Promise.all([...this.peers.values()].flatMap((p) => [...p.producers.keys()].map((id) => this.#consume(id, generation))));
+      // Publishing at the same moment as consuming would slow both on a phone.
+      await consuming;
       await this.#publish(generation);
     } catch (err) {
       if (stale()) return;
@@ -258,10 +266,11 @@ export class RoomClient {
   }
 
   async #consume(producerId: string, generation: number): Promise<void> {
-    const recv = this.#recv;
-    if (!recv || this.consumers.has(producerId)) return;
+    const recvReady = this.#recvReady;
+    if (!recvReady || this.consumers.has(producerId)) return;
     try {
       const r = await this.signalling.request('consume', { producerId, displayHeight: this.displayHeightHint });
+      const recv = await recvReady;
       if (generation !== this.#generation || recv.closed) return;
       if (r.kind === 'video') marks['consumeReply'] ??= performance.now();
       const consumer = await recv.consume({ id: r.consumerId, producerId, kind: r.kind, rtpParameters: r.rtpParameters });
@@ -357,6 +366,7 @@ export class RoomClient {
     this.#recv?.close();
     this.#send = undefined;
     this.#recv = undefined;
+    this.#recvReady = undefined;
     this.peers.clear();
     this.activeSpeaker = null;
   }
