@@ -7,6 +7,7 @@
  * - late entry: a member already logged in (room list shown) clicks Enter while someone talks →
  *   first sound of the talker in that page.
  */
+import os from 'node:os';
 import type { Page } from 'puppeteer-core';
 import { joinAs, launchBrowser } from '../test/helpers/browser.js';
 import { startServer } from '../test/helpers/server-process.js';
@@ -36,6 +37,7 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 export async function benchPtt(samples = Number(process.env['BENCH_SAMPLES'] ?? 30)): Promise<void> {
   // Long bursts: the talker holds the floor through a whole series.
+  const loadBefore = os.loadavg()[0]!;
   const server = await startServer({ env: { PTT_MAX_BURST_S: '3600' } });
   const chromium = await launchBrowser();
   try {
@@ -115,6 +117,8 @@ export async function benchPtt(samples = Number(process.env['BENCH_SAMPLES'] ?? 
       mouth_to_ear_ms: summary(mouthToEar),
       late_entry_ms: summary(lateEntry),
       machine: machine(),
+      // These figures swing with CPU contention on a small machine: say how busy it was.
+      load_average_1m: { start: Number(loadBefore.toFixed(1)), end: Number(os.loadavg()[0]!.toFixed(1)) },
     };
     const row = (name: string, s: { p50: number; p95: number; n: number }, kpi: number, goal: number) => ({
       'p50 ms': s.p50, 'p95 ms': s.p95, n: s.n, '3GPP KPI (ms)': `< ${kpi}`, 'goal p95 (ms)': `< ${goal}`,
