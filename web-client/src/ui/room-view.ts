@@ -110,7 +110,9 @@ export function renderRoom(
     if (self.video.srcObject !== ctx.localStream) self.video.srcObject = ctx.localStream;
     const camPaused = client.localProducer('camera')?.paused ?? false;
     const micPaused = client.localProducer('mic')?.paused ?? false;
-    self.placeholder.hidden = !camPaused;
+    self.placeholder.hidden = !camPaused && ctx.localStream.getVideoTracks().length > 0;
+    // A talk group is voice only.
+    camButton.hidden = camSelect.hidden = client.mode === 'ptt';
     self.muted.hidden = !micPaused;
     micButton.classList.toggle('off', micPaused);
     camButton.classList.toggle('off', camPaused);
