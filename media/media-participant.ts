@@ -30,6 +30,8 @@ export class MediaParticipant extends TypedEmitter<ParticipantEvents> {
   readonly #producers = new Map<string, types.Producer<ProducerAppData>>();
   readonly #consumers = new Map<string, types.Consumer>();
   #rtpCapabilities: types.RtpCapabilities | undefined;
+  /** The recv transport being made, so a consume sent right behind createTransport waits instead of failing. */
+  #recvCreating: Promise<types.WebRtcTransport | undefined> | undefined;
   #closed = false;
 
   constructor(
@@ -58,7 +60,7 @@ export class MediaParticipant extends TypedEmitter<ParticipantEvents> {
   }
 
   async createTransport(direction: TransportDirection): Promise<types.WebRtcTransport> {
-    const transport = await this.router.createWebRtcTransport({
+    const creating = this.router.createWebRtcTransport({
       webRtcServer: this.webRtcServer,
       enableUdp: true,
       enableTcp: true,
@@ -66,6 +68,8 @@ export class MediaParticipant extends TypedEmitter<ParticipantEvents> {
       initialAvailableOutgoingBitrate: 1_000_000,
       appData: { direction },
     });
+    if (direction === 'recv') this.#recvCreating = creating.catch(() => undefined);
+    const transport = await creating;
     this.#transports.set(transport.id, transport);
     transport.observer.on('close', () => this.#transports.delete(transport.id));
     return transport;
@@ -84,12 +88,15 @@ export class MediaParticipant extends TypedEmitter<ParticipantEvents> {
     kind: types.MediaKind,
     rtpParameters: types.RtpParameters,
     source: MediaSource,
+    /** Made paused, so not one packet leaks before a gate closes it. */
+    paused = false,
   ): Promise<types.Producer<ProducerAppData>> {
     const transport = this.#transport(transportId);
     if (transport.appData.direction !== 'send') throw new AppError(ErrorCode.BadRequest, 'not a send transport');
     const producer = await transport.produce<ProducerAppData>({
       kind,
       rtpParameters,
+      paused,
       appData: { participantId: this.id, source },
     });
     this.#producers.set(producer.id, producer);
@@ -107,17 +114,23 @@ export class MediaParticipant extends TypedEmitter<ParticipantEvents> {
   async consume(producer: types.Producer<ProducerAppData>, displayHeight = 0): Promise<types.Consumer> {
     const rtpCapabilities = this.#rtpCapabilities;
     if (!rtpCapabilities) throw new AppError(ErrorCode.InvalidState, 'send setRtpCapabilities first');
-    const transport = [...this.#transports.values()].find((t) => t.appData.direction === 'recv');
+    let transport = [...this.#transports.values()].find((t) => t.appData.direction === 'recv');
+    if (!transport) {
+      const pending = await this.#recvCreating;
+      if (pending && !pending.closed) transport = pending;
+    }
     if (!transport) throw new AppError(ErrorCode.InvalidState, 'create a recv transport first');
     if (!this.router.canConsume({ producerId: producer.id, rtpCapabilities })) {
       throw new AppError(ErrorCode.BadRequest, 'your device cannot decode this producer');
     }
-    // Paused until the client has set up its side, so the first packets are not lost.
+    // Video is paused until the client has set up its side, so the key frame asked for on resume is not
+    // lost. Audio has no key frame to lose and starts at once: a member joining mid-burst hears the
+    // talker one round trip sooner (MCPTT late entry).
     const simulcastLayers = producer.type === 'simulcast' ? (producer.rtpParameters.encodings?.length ?? 1) : 1;
     const consumer = await transport.consume({
       producerId: producer.id,
       rtpCapabilities,
-      paused: true,
+      paused: producer.kind === 'video',
       ...(simulcastLayers > 1 ? { preferredLayers: layersFor(displayHeight, simulcastLayers) } : {}),
     });
     this.#consumers.set(consumer.id, consumer);

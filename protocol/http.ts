@@ -40,10 +40,15 @@ export const LoginResponse = z.object({
 });
 export type LoginResponse = z.infer<typeof LoginResponse>;
 
+/** conference: everyone is heard at once; ptt: a talk group, only the floor holder is heard. */
+export const RoomMode = z.enum(['conference', 'ptt']);
+export type RoomMode = z.infer<typeof RoomMode>;
+
 export const RoomInfo = z.object({
   id: Id,
   name: z.string().min(1).max(100),
   orgUnitId: Id,
+  mode: RoomMode,
   participants: z.number().int().nonnegative(),
   incidentId: Id.optional(),
 });
@@ -53,6 +58,7 @@ export const CreateRoomRequest = z.object({
   id: Id,
   name: z.string().min(1).max(100),
   orgUnitId: Id,
+  mode: RoomMode.default('conference'),
 });
 export type CreateRoomRequest = z.infer<typeof CreateRoomRequest>;
 

@@ -7,7 +7,7 @@ import { z } from 'zod';
 import type { types as ms } from 'mediasoup-client';
 import type { ErrorBody } from './errors.js';
 import { FeedState } from './feeds.js';
-import { Id, PublicUser } from './http.js';
+import { Id, PublicUser, RoomMode } from './http.js';
 
 const isPlainObject = (v: unknown): boolean => typeof v === 'object' && v !== null && !Array.isArray(v);
 /** mediasoup's own structures are checked in depth by mediasoup itself; here only their shape. */
@@ -69,6 +69,31 @@ export type MapMarker = z.infer<typeof MapMarker>;
 
 export const LatestPosition = z.object({ user: Sender, position: Position });
 export type LatestPosition = z.infer<typeof LatestPosition>;
+/** A talk group's floor as every member sees it. `burstEndsAt`: ms since the epoch when the burst is cut. */
+export const FloorHolder = z.object({
+  peerId: z.string(),
+  name: z.string(),
+  unit: z.string(),
+  priority: z.number(),
+  emergency: z.boolean(),
+});
+export type FloorHolder = z.infer<typeof FloorHolder>;
+export const FloorState = z.object({
+  holder: FloorHolder.nullable(),
+  queue: z.array(z.string()),
+  burstEndsAt: z.number().nullable(),
+});
+export type FloorState = z.infer<typeof FloorState>;
+
+export const FloorDenyReason = z.enum(['listen-only', 'queue-full']);
+export const FloorRevokeReason = z.enum(['preempted', 'time-limit']);
+export type FloorRevokeReason = z.infer<typeof FloorRevokeReason>;
+export const FloorOutcome = z.discriminatedUnion('result', [
+  z.object({ result: z.literal('granted') }),
+  z.object({ result: z.literal('queued'), position: z.number().int().positive() }),
+  z.object({ result: z.literal('denied'), reason: FloorDenyReason }),
+]);
+export type FloorOutcome = z.infer<typeof FloorOutcome>;
 
 /** Every request: its data schema and its reply type. */
 export const requestSchemas = {
@@ -111,6 +136,10 @@ export const requestSchemas = {
   /** Brings a video source into the caller's room; its pull runs while anyone watches it. */
   watchFeed: z.object({ sourceId: Id }),
   unwatchFeed: z.object({ sourceId: Id }),
+  /** Talk groups only. emergency: overrides every priority and cannot be pre-empted. */
+  requestFloor: z.object({ emergency: z.boolean().default(false) }),
+  /** Lets go of the floor, or leaves the queue. */
+  releaseFloor: z.object({}),
 } as const;
 
 export type RequestMethod = keyof typeof requestSchemas;
@@ -124,7 +153,14 @@ export interface TransportParams {
 }
 
 export interface ResponseData {
-  joinRoom: { peerId: string; routerRtpCapabilities: ms.RtpCapabilities; peers: PeerInfo[] };
+  joinRoom: {
+    peerId: string;
+    routerRtpCapabilities: ms.RtpCapabilities;
+    peers: PeerInfo[];
+    mode: RoomMode;
+    /** The floor now (talk groups), so a member joining mid-burst sees who talks at once. */
+    floor: FloorState | null;
+  };
   setRtpCapabilities: Record<string, never>;
   createTransport: TransportParams;
   connectTransport: Record<string, never>;
@@ -155,6 +191,8 @@ export interface ResponseData {
   cancelCall: Record<string, never>;
   watchFeed: { peerId: string };
   unwatchFeed: Record<string, never>;
+  requestFloor: FloorOutcome;
+  releaseFloor: Record<string, never>;
 }
 
 export type CallOutcome = 'declined' | 'missed' | 'cancelled' | 'answered-elsewhere';
@@ -182,6 +220,10 @@ export interface NotificationData {
   callEnded: { callId: string; outcome: CallOutcome };
   /** A feed peer's pull changed state (starting, live, retrying with reason, failed with reason). */
   feedState: { peerId: string; sourceId: string; feed: FeedState };
+  /** The talk group's floor changed (grant, release, queue, revoke). */
+  floorState: FloorState;
+  /** To the member who lost the floor without letting go. */
+  floorRevoked: { reason: FloorRevokeReason; byPeerId?: string };
 }
 export type NotificationType = keyof NotificationData;
 export type Notification = { [T in NotificationType]: { type: T; data: NotificationData[T] } }[NotificationType];

@@ -39,6 +39,8 @@ const EnvSchema = z.object({
   RTMP_HOST: z.string().default('0.0.0.0'),
   NGINX_BIN: z.string().default('/usr/sbin/nginx'),
   NGINX_RTMP_MODULE: z.string().default('/usr/lib/nginx/modules/ngx_rtmp_module.so'),
+  PTT_MAX_BURST_S: z.coerce.number().positive().default(30),
+  PTT_MAX_QUEUE: z.coerce.number().int().positive().default(32),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
@@ -83,6 +85,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
       retryMaxMs: e.FEED_RETRY_MAX_S * 1000,
     },
     rtmp: e.RTMP_PORT === 'off' ? undefined : { port: e.RTMP_PORT, host: e.RTMP_HOST, nginxBin: e.NGINX_BIN, modulePath: e.NGINX_RTMP_MODULE },
+    ptt: { maxBurstMs: Math.round(e.PTT_MAX_BURST_S * 1000), maxQueue: e.PTT_MAX_QUEUE },
     metricsToken: e.METRICS_TOKEN,
     /** Base map tiles ({z}/{x}/{y}); unset means a blank base, which still shows every marker. */
     map: { tileUrl: e.MAP_TILE_URL, center: e.MAP_CENTER.split(',').map(Number) as [number, number] },

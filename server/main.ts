@@ -24,6 +24,7 @@ import { MessageLog } from './dispatch/message-log.js';
 import { IncidentStore } from './incidents/incident-store.js';
 import { MarkerStore } from './markers/marker-store.js';
 import { PositionLog } from './positions/position-log.js';
+import { floorPriority } from './ptt/priority.js';
 import { RoomManager } from './rooms/room-manager.js';
 import { RoomStore } from './rooms/room-store.js';
 import { createRequestHandlers } from './signalling/request-handlers.js';
@@ -56,7 +57,21 @@ async function main(): Promise<void> {
   const pool = new WorkerPool({ size: config.media.workers, ...config.media, logger });
   pool.on('workerDied', () => metrics.workerDeaths.inc());
   await pool.start();
-  const rooms = new RoomManager(pool, logger);
+  const rooms = new RoomManager(pool, logger, {
+    ...config.ptt,
+    member: (user) => {
+      const unit = orgTree.get(user.orgUnitId);
+      return { priority: floorPriority(organisation.pttPriority, user, unit), unitName: unit?.name ?? user.orgUnitId };
+    },
+    // Timer- and pre-emption-driven changes have no request of their own to be audited with.
+    onFloorEvents: (roomId, rows) => {
+      for (const { event, user, by } of rows) {
+        const detail = { ...event, ...(by ? { by: by.username } : {}) };
+        void audit.record({ actor: user.username, action: `floor.${event.type}`, target: roomId, outcome: 'ok', detail })
+          .catch((err: unknown) => logger.error({ err }, 'audit of floor event failed'));
+      }
+    },
+  });
   const routerCapabilities = await MediaRoom.probeCapabilities(pool);
   const sources = new SourceStore(store.redis);
   let rtmp: RtmpServer | undefined;

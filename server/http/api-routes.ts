@@ -88,7 +88,7 @@ export function apiRoutes(deps: ApiDeps): Router {
     const user = userOf(req);
     const visible: RoomInfo[] = (await roomStore.all())
       .filter((r) => (user.incidentId ? r.incidentId === user.incidentId : tree.canAccess(user.orgUnitId, r.orgUnitId)))
-      .map((r) => ({ id: r.id, name: r.name, orgUnitId: r.orgUnitId, participants: rooms.live(r.id)?.size ?? 0, ...(r.incidentId ? { incidentId: r.incidentId } : {}) }));
+      .map((r) => ({ id: r.id, name: r.name, orgUnitId: r.orgUnitId, mode: r.mode, participants: rooms.live(r.id)?.size ?? 0, ...(r.incidentId ? { incidentId: r.incidentId } : {}) }));
     res.json({ rooms: visible.sort((a, b) => a.id.localeCompare(b.id)) });
   });
 

@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
-import { Id, OrgUnit, Role } from '../../protocol/http.js';
+import { Id, OrgUnit, Role, RoomMode } from '../../protocol/http.js';
+import { PttPriorityPolicy } from '../ptt/priority.js';
 
 export const SeedUser = z.object({
   id: Id,
@@ -12,13 +13,15 @@ export const SeedUser = z.object({
 });
 export type SeedUser = z.infer<typeof SeedUser>;
 
-export const SeedRoom = z.object({ id: Id, name: z.string().min(1).max(100), orgUnitId: Id });
+export const SeedRoom = z.object({ id: Id, name: z.string().min(1).max(100), orgUnitId: Id, mode: RoomMode.default('conference') });
 
 export const OrganisationConfig = z
   .object({
     units: z.array(OrgUnit).min(1),
     users: z.array(SeedUser),
     rooms: z.array(SeedRoom).default([]),
+    /** Talk-group floor priority by role and unit kind (defaults: commander > county > township > field). */
+    pttPriority: PttPriorityPolicy,
   })
   .superRefine((cfg, ctx) => {
     const ids = new Set(cfg.units.map((u) => u.id));

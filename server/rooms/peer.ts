@@ -6,6 +6,9 @@ export type Notify = (notification: Notification) => void;
 
 /** A signalling connection's presence in one room. Its media is replaced when the room's media restarts. */
 export class Peer {
+  /** Producers the member paused (mute). In a talk group the server also pauses audio it gates; that is not a mute. */
+  readonly muted = new Set<string>();
+
   constructor(
     readonly id: string,
     readonly user: PublicUser,
@@ -21,7 +24,7 @@ export class Peer {
         id: p.id,
         kind: p.kind,
         source: p.appData.source,
-        paused: p.paused,
+        paused: this.muted.has(p.id),
       })),
     };
   }

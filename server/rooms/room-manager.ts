@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import type { WorkerPool } from '../../media/worker-pool.js';
+import type { PttDeps } from '../ptt/talk-group.js';
 import { Room } from './room.js';
 import type { RoomDefinition } from './room-store.js';
 
@@ -11,6 +12,7 @@ export class RoomManager {
   constructor(
     private readonly pool: WorkerPool,
     private readonly logger: Logger,
+    private readonly ptt: PttDeps,
   ) {}
 
   live(roomId: string): Room | undefined {
@@ -48,7 +50,7 @@ export class RoomManager {
 
   async #open(definition: RoomDefinition): Promise<Room> {
     const roomId = definition.id;
-    const room = await Room.open(definition, this.pool, this.logger);
+    const room = await Room.open(definition, this.pool, this.logger, this.ptt);
     this.#live.set(roomId, room);
     this.logger.info({ room: roomId, workerPid: room.workerPid }, 'room opened');
     return room;

@@ -1,12 +1,14 @@
 import type { Redis } from 'ioredis';
 import { z } from 'zod';
-import { Id } from '../../protocol/http.js';
+import { Id, RoomMode } from '../../protocol/http.js';
 import { JsonHash } from '../store/json-hash.js';
 
 export const RoomDefinition = z.object({
   id: Id,
   name: z.string().min(1).max(100),
   orgUnitId: Id,
+  /** Rooms stored before talk groups existed are conferences. */
+  mode: RoomMode.default('conference'),
   createdBy: z.string().optional(),
   /** Set on an incident's own room. */
   incidentId: Id.optional(),

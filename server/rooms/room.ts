@@ -4,16 +4,20 @@ import type { types } from 'mediasoup';
 import { AppError, ErrorCode } from '../../protocol/errors.js';
 import type { PublicUser } from '../../protocol/http.js';
 import type { FeedState } from '../../protocol/feeds.js';
-import type { MediaSource, Notification, PeerInfo, RequestData, ResponseData } from '../../protocol/signalling.js';
 import type { ProducerAppData } from '../../media/media-participant.js';
+import type { FloorOutcome, MediaSource, Notification, PeerInfo, RequestData, ResponseData } from '../../protocol/signalling.js';
 import { MediaRoom } from '../../media/media-room.js';
 import type { WorkerPool } from '../../media/worker-pool.js';
+import type { FloorEvent } from '../ptt/floor-control.js';
+import { TalkGroup, type PttDeps } from '../ptt/talk-group.js';
 import { Peer, type Notify } from './peer.js';
 import type { RoomDefinition } from './room-store.js';
 
 /**
  * A live room: its peers and its media. When the media worker under it dies, the room rebuilds its
  * media on a live worker and tells every peer to publish and subscribe again (roomReset).
+ * A room in PTT mode is a talk group: its audio producers are paused at the server except the floor
+ * holder's, so only the holder is forwarded, and a member who joins mid-burst simply consumes it.
  */
 export class Room {
   readonly #peers = new Map<string, Peer>();
@@ -21,19 +25,24 @@ export class Room {
   readonly #feeds = new Map<string, FeedPeer>();
   #media: MediaRoom;
   #closed = false;
+  readonly #talkGroup: TalkGroup | undefined;
+  /** Gate changes run one after another, in the order the floor changed. */
+  #gating: Promise<void> = Promise.resolve();
 
   private constructor(
     readonly definition: RoomDefinition,
     media: MediaRoom,
     private readonly pool: WorkerPool,
     private readonly logger: Logger,
+    ptt: PttDeps,
   ) {
     this.#media = media;
     this.#attach(media);
+    if (definition.mode === 'ptt') this.#talkGroup = new TalkGroup(definition.id, ptt, (events) => this.#onFloorChange(events));
   }
 
-  static async open(definition: RoomDefinition, pool: WorkerPool, logger: Logger): Promise<Room> {
-    return new Room(definition, await MediaRoom.create(pool), pool, logger.child({ room: definition.id }));
+  static async open(definition: RoomDefinition, pool: WorkerPool, logger: Logger, ptt: PttDeps): Promise<Room> {
+    return new Room(definition, await MediaRoom.create(pool), pool, logger.child({ room: definition.id }), ptt);
   }
 
   get id(): string {
@@ -58,8 +67,18 @@ export class Room {
     const peer = new Peer(id, user, notify, this.#newParticipant(id));
     const others = [...this.#peers.values()].map((p) => p.info());
     this.#peers.set(id, peer);
+    this.#talkGroup?.add(id, user);
     this.#broadcast({ type: 'peerJoined', data: { peer: peer.info() } }, id);
-    return { peer, reply: { peerId: id, routerRtpCapabilities: this.#media.rtpCapabilities as WireCapabilities, peers: others } };
+    return {
+      peer,
+      reply: {
+        peerId: id,
+        routerRtpCapabilities: this.#media.rtpCapabilities as WireCapabilities,
+        peers: others,
+        mode: this.definition.mode,
+        floor: this.#talkGroup?.state() ?? null,
+      },
+    };
   }
 
   /** A reconnecting user's old peer, whose socket the server has not yet seen go. */
@@ -74,6 +93,7 @@ export class Room {
     peer.media.close();
     this.#media.removeParticipant(peerId);
     this.#broadcast({ type: 'peerLeft', data: { peerId } });
+    this.#talkGroup?.remove(peerId);
   }
 
   peers(): PeerInfo[] {
@@ -134,7 +154,10 @@ export class Room {
       data.kind,
       data.rtpParameters as types.RtpParameters,
       data.source,
+      this.#gated(peer, data.kind),
     );
+    // The floor may have moved while the producer was being made.
+    await this.#sync(peer, producer);
     producer.observer.on('close', () => {
       if (this.#peers.has(peer.id)) {
         this.#broadcast({ type: 'producerRemoved', data: { peerId: peer.id, producerId: producer.id } }, peer.id);
@@ -149,8 +172,9 @@ export class Room {
 
   async setProducerPaused(peer: Peer, producerId: string, paused: boolean): Promise<void> {
     const producer = peer.media.producer(producerId);
-    if (paused) await producer.pause();
-    else await producer.resume();
+    if (paused) peer.muted.add(producerId);
+    else peer.muted.delete(producerId);
+    await this.#sync(peer, producer);
     this.#broadcast({ type: 'producerPaused', data: { peerId: peer.id, producerId, paused } }, peer.id);
   }
 
@@ -169,13 +193,64 @@ export class Room {
     };
   }
 
+  async requestFloor(peer: Peer, emergency: boolean): Promise<FloorOutcome> {
+    const outcome = this.#ptt().request(peer.id, emergency);
+    // Replied once the holder's audio flows: "granted" means the others hear you now.
+    await this.#gating;
+    return outcome;
+  }
+
+  async releaseFloor(peer: Peer): Promise<void> {
+    this.#ptt().release(peer.id);
+    await this.#gating;
+  }
+
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
+    this.#talkGroup?.close();
     for (const peer of this.#peers.values()) peer.media.close();
     this.#peers.clear();
     this.#feeds.clear();
     this.#media.close();
+  }
+
+  #ptt(): TalkGroup {
+    if (!this.#talkGroup) throw new AppError(ErrorCode.InvalidState, `room ${this.id} is not a talk group`);
+    return this.#talkGroup;
+  }
+
+  /** Audio in a talk group is held back unless its owner has the floor; video is never gated. */
+  #gated(peer: Peer, kind: 'audio' | 'video'): boolean {
+    return kind === 'audio' && this.#talkGroup !== undefined && !this.#talkGroup.holds(peer.id);
+  }
+
+  async #sync(peer: Peer, producer: types.Producer): Promise<void> {
+    const pause = peer.muted.has(producer.id) || this.#gated(peer, producer.kind);
+    if (producer.closed || producer.paused === pause) return;
+    try {
+      if (pause) await producer.pause();
+      else await producer.resume();
+    } catch (err) {
+      if (!producer.closed) this.logger.warn({ err, producerId: producer.id }, 'could not gate producer');
+    }
+  }
+
+  #onFloorChange(events: FloorEvent[]): void {
+    const syncAll = async () => {
+      const all = [...this.#peers.values()].flatMap((peer) => peer.media.producers().map((producer) => ({ peer, producer })));
+      // Silence the old holder before opening the new one, so two talkers never overlap.
+      const closing = all.filter(({ peer, producer }) => !producer.paused && this.#gated(peer, producer.kind));
+      await Promise.all(closing.map(({ peer, producer }) => this.#sync(peer, producer)));
+      await Promise.all(all.map(({ peer, producer }) => this.#sync(peer, producer)));
+    };
+    this.#gating = this.#gating.then(syncAll, syncAll);
+    for (const e of events) {
+      if (e.type === 'revoked') {
+        this.#peers.get(e.memberId)?.notify({ type: 'floorRevoked', data: { reason: e.reason, ...(e.by ? { byPeerId: e.by } : {}) } });
+      }
+    }
+    this.#broadcast({ type: 'floorState', data: this.#ptt().state() });
   }
 
   #newParticipant(peerId: string) {
@@ -262,5 +337,6 @@ class FeedPeer {
 type WireCapabilities = ResponseData['joinRoom']['routerRtpCapabilities'];
 
 function producerInfo(producer: types.Producer, source: MediaSource) {
-  return { id: producer.id, kind: producer.kind, source, paused: producer.paused };
+  // New producers are never muted; a gated one is not muted either.
+  return { id: producer.id, kind: producer.kind, source, paused: false };
 }

@@ -162,6 +162,20 @@ function createRoomHandlers({ rooms, roomStore, orgTree, audit, feeds, sources }
       return empty;
     },
 
+    async requestFloor(session, { emergency }) {
+      const { room, peer } = session.inRoom();
+      const outcome = await room.requestFloor(peer, emergency);
+      await audited(session, 'floor.request', room.id, { emergency, ...outcome });
+      return outcome;
+    },
+
+    async releaseFloor(session) {
+      const { room, peer } = session.inRoom();
+      await room.releaseFloor(peer);
+      await audited(session, 'floor.release', room.id);
+      return empty;
+    },
+
     leaveRoom: (session) =>
       session.exclusive(async () => {
         await leave(session);

@@ -22,6 +22,11 @@ export class Session {
     return run;
   }
 
+  /** Resolves when no join or leave of this socket is in progress. */
+  settled(): Promise<void> {
+    return this.#membership.then(() => undefined);
+  }
+
   inRoom(): { room: Room; peer: Peer } {
     if (!this.room || !this.peer) throw new AppError(ErrorCode.NotInRoom, 'join a room first');
     return { room: this.room, peer: this.peer };

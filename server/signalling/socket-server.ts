@@ -84,6 +84,8 @@ export function createSocketServer(deps: {
         if (!data.success) {
           throw new AppError(ErrorCode.BadRequest, `${method}: ${data.error.issues.map((i) => `${i.path.join('.') || 'data'} ${i.message}`).join('; ')}`);
         }
+        // A request sent right behind a joinRoom acts on the room it joins (clients pipeline them).
+        if (method !== 'joinRoom' && method !== 'leaveRoom') await session.settled();
         const handler = handlers[method as RequestMethod] as (s: Session, d: unknown) => Promise<unknown>;
         reply({ ok: true, data: await handler(session, data.data) });
         metrics.signallingRequests.inc({ method, outcome: 'ok' });

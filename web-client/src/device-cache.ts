@@ -10,6 +10,11 @@ export class DeviceCache {
   #key = '';
   #device: Promise<Device> | undefined;
 
+  /** The device loaded last (usually the one loaded at login), if any. */
+  current(): Promise<Device> | undefined {
+    return this.#device;
+  }
+
   load(routerRtpCapabilities: types.RtpCapabilities): Promise<Device> {
     const key = JSON.stringify(routerRtpCapabilities);
     if (this.#device && key === this.#key) return this.#device;

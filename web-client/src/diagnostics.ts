@@ -1,4 +1,5 @@
 import type { RoomClient } from './room-client.js';
+import { createToneProbe } from './tone-probe.js';
 
 export interface PeerReceiveStats {
   peerId: string;
@@ -65,6 +66,14 @@ export function installDiagnostics(getClient: () => RoomClient | undefined): voi
       const local = stats.get(localId) as Record<string, unknown> | undefined;
       return local ? { protocol: String(local['protocol']), candidateType: String(local['candidateType']) } : undefined;
     },
+    /** Talk group: this member's floor status, the floor, and status changes with wall-clock times. */
+    ptt() {
+      const floor = getClient()?.floor;
+      return floor
+        ? { status: floor.status, position: floor.position, reason: floor.reason, holder: floor.state?.holder ?? null, queue: floor.state?.queue ?? [], log: floor.log }
+        : null;
+    },
+    probe: createToneProbe(getClient),
     /** Drops the signalling connection as a network loss would; the client recovers by itself. */
     dropConnection(): void {
       getClient()?.signalling.socket.io.engine.close();

@@ -1,4 +1,4 @@
-import type { Incident, LoginResponse } from '../../protocol/http.js';
+import type { Incident, LoginResponse, RoomMode } from '../../protocol/http.js';
 import { renderConsole } from './console/console-view.js';
 import { currentLang, setLang, t, type MessageKey } from './i18n.js';
 import { installDiagnostics, marks } from './diagnostics.js';
@@ -68,13 +68,21 @@ async function showRooms(): Promise<void> {
   rerender = () => void showRooms();
   try {
     const linked = linkedRoom();
-    await renderRooms(view, session, (roomId, name) => void enterRoom(roomId, name), (incident, active) => void enterRoom(incident.roomId, incident.name, { incident, active }), linked);
+    await renderRooms(
+      view,
+      session,
+      (roomId, name, mode) => void enterRoom(roomId, name, mode),
+      (incident, active) => void enterRoom(incident.roomId, incident.name, 'conference', { incident, active }),
+      linked,
+    );
   } catch {
     logout();
   }
 }
 
-async function localMedia(withCamera: boolean): Promise<MediaStream> {
+async function localMedia(mode: RoomMode, withCamera: boolean): Promise<MediaStream> {
+  // A talk group is voice only, like the radios in it: no camera to capture, encode or send.
+  if (mode === 'ptt') return navigator.mediaDevices.getUserMedia({ audio: true }).catch(() => new MediaStream());
   try {
     return await navigator.mediaDevices.getUserMedia({ audio: true, ...(withCamera ? { video: CAMERA_CONSTRAINTS } : {}) });
   } catch {
@@ -83,19 +91,25 @@ async function localMedia(withCamera: boolean): Promise<MediaStream> {
   }
 }
 
-/** A consultation room shows the gallery; an incident opens the command console (wall, map, dispatch). */
-async function enterRoom(roomId: string, roomName: string, command?: { incident: Incident; active: Incident[] }): Promise<void> {
+/**
+ * A consultation room shows the gallery, a talk group the push-to-talk panel; an incident opens the
+ * command console (wall, map, dispatch).
+ */
+async function enterRoom(roomId: string, roomName: string, mode: RoomMode, command?: { incident: Incident; active: Incident[] }): Promise<void> {
   if (!session) return showLogin();
   const current = session;
+  marks['enterRoom'] = performance.now();
   const user = session.user;
   const token = session.token;
   const stream = new MediaStream();
+  let openDevices = () => {};
+  // The join request leaves first; opening devices and drawing the room would hold it up by tens of ms.
   // At the console the commander talks; the wall is for the scene, not for the commander's own camera.
-  const ready = localMedia(!command).then((captured) => {
+  const ready = new Promise<void>((r) => (openDevices = r)).then(() => localMedia(mode, !command)).then((captured) => {
     for (const track of captured.getTracks()) stream.addTrack(track);
     marks['localMedia'] ??= performance.now();
   });
-  client = new RoomClient(connectSignalling(session.token), roomId, { stream, ready, preferH264, devices });
+  client = new RoomClient(connectSignalling(session.token), roomId, { stream, ready, preferH264, devices }, mode);
   client.onChange(() => showConnection(client?.state));
   const close = async () => {
     dispose();
@@ -119,14 +133,16 @@ async function enterRoom(roomId: string, roomName: string, command?: { incident:
     }
     const onSwitch = async (next: Incident) => {
       await close();
-      void enterRoom(next.roomId, next.name, { incident: next, active: command.active });
+      void enterRoom(next.roomId, next.name, 'conference', { incident: next, active: command.active });
     };
     let stop = () => {};
     dispose = () => stop();
     void renderConsole(view, { session: current, client, incident: command.incident, incidents: command.active, onSwitch: (i) => void onSwitch(i), onLeave: () => void leave() }).then((s) => (stop = s));
   };
+  const started = client.start();
   rerender();
-  await client.start();
+  openDevices();
+  await started;
 }
 
 /** One signalling connection per login, opened as soon as the user is in, so rooms open at once. */
@@ -160,7 +176,7 @@ async function answer(connection: SignallingClient, callId: string, accept: bool
   rerender = () => undefined;
   await client?.close();
   client = undefined;
-  await enterRoom(roomId, roomName);
+  await enterRoom(roomId, roomName, 'conference');
 }
 
 function showConnection(state: string | undefined): void {

@@ -1,8 +1,10 @@
 import type { Device } from 'mediasoup-client';
 import type { types } from 'mediasoup-client';
 import type { DispatchMessage, MapMarker, MediaSource, Notification, PeerInfo, Position, ProducerInfo, TransportDirection } from '../../protocol/signalling.js';
+import type { RoomMode } from '../../protocol/http.js';
 import type { DeviceCache } from './device-cache.js';
 import { marks } from './diagnostics.js';
+import { PttFloor } from './ptt-floor.js';
 import type { SignallingClient } from './signalling-client.js';
 
 export interface RemotePeer {
@@ -58,11 +60,15 @@ export class RoomClient {
   displayHeightHint = 0;
   state: ConnectionState = 'connecting';
   peerId = '';
+  /** Talk groups: the floor and this member's push-to-talk. */
+  readonly floor: PttFloor;
 
   #generation = 0;
   #device: Device | undefined;
   #send: types.Transport | undefined;
   #recv: types.Transport | undefined;
+  /** The recv transport of the join in progress, for consumes sent before it exists. */
+  #recvReady: Promise<types.Transport> | undefined;
   readonly #producers = new Map<MediaSource, types.Producer>();
   readonly #hiddenVideo = new Set<string>();
   readonly #listeners = new Set<Listener>();
@@ -76,7 +82,10 @@ export class RoomClient {
     readonly signalling: SignallingClient,
     readonly roomId: string,
     private readonly local: LocalMediaOptions,
+    /** From the room list; the join reply confirms it. */
+    public mode: RoomMode = 'conference',
   ) {
+    this.floor = new PttFloor(signalling, () => this.peerId, () => this.#changed());
     const onDisconnect = () => this.#setState('offline');
     const onReconnect = () => void this.#join('recovering');
     const offNotification = signalling.onNotification((n) => void this.#onNotification(n));
@@ -172,19 +181,31 @@ export class RoomClient {
     this.#setState(state);
     this.#teardown();
     try {
-      const joined = await this.signalling.request('joinRoom', { roomId: this.roomId, ...(this.peerId ? { previousPeerId: this.peerId } : {}) });
+      marks['joinSent'] ??= performance.now();
+      const joining = this.signalling.request('joinRoom', { roomId: this.roomId, ...(this.peerId ? { previousPeerId: this.peerId } : {}) });
+      // Every router has the capabilities the device was loaded with at login, so the next requests go
+      // right behind the join (the server runs them once it is done) instead of a round trip later.
+      const preloaded = await this.local.devices.current()?.catch(() => undefined);
+      const early = preloaded ? this.#prepare(preloaded, generation) : undefined;
+      early?.catch(() => undefined); // a failure shows in the join's own
+      const joined = await joining;
       if (stale()) return;
       marks['joined'] ??= performance.now();
       this.peerId = joined.peerId;
+      this.mode = joined.mode;
+      this.floor.reset(joined.floor);
       for (const peer of joined.peers) this.#addPeer(peer);
       const device = await this.local.devices.load(joined.routerRtpCapabilities);
       this.#device = device;
       marks['deviceLoaded'] ??= performance.now();
-      await this.signalling.request('setRtpCapabilities', { rtpCapabilities: device.rtpCapabilities });
-      const [recv, send] = await Promise.all([
-        this.#createTransport(device, 'recv', generation),
-        this.#createTransport(device, 'send', generation),
-      ]);
+      if (early && device !== preloaded) void early.then(({ recv, send }) => (recv.close(), send.close()), () => undefined);
+      const prepared = early && device === preloaded ? early : this.#prepare(device, generation);
+      this.#recvReady = prepared.then((p) => p.recv);
+      this.#recvReady.catch(() => undefined);
+      // Seeing (hearing) the room comes first: the consumes go out now, behind the transport requests
+      // (the server waits for the transport), not a round trip later.
+      const consuming = Promise.all([...this.peers.values()].flatMap((p) => [...p.producers.keys()].map((id) => this.#consume(id, generation))));
+      const { recv, send } = await prepared;
       if (stale()) {
         recv.close();
         send.close();
@@ -194,8 +215,8 @@ export class RoomClient {
       this.#send = send;
       marks['transports'] ??= performance.now();
       this.#setState('online');
-      // Seeing the room comes first; publishing at the same moment would slow both on a phone.
-      await Promise.all([...this.peers.values()].flatMap((p) => [...p.producers.keys()].map((id) => this.#consume(id, generation))));
+      // Publishing at the same moment as consuming would slow both on a phone.
+      await consuming;
       for (const sourceId of this.watchedFeeds) {
         await this.signalling.request('watchFeed', { sourceId }).catch((err: unknown) => console.warn('watch again failed', sourceId, err));
       }
@@ -208,6 +229,16 @@ export class RoomClient {
         if (generation === this.#generation && this.signalling.socket.connected) void this.#join('recovering');
       }, 1000);
     }
+  }
+
+  /** Only consume needs the capabilities first, so they travel beside the transport requests. */
+  async #prepare(device: Device, generation: number): Promise<{ recv: types.Transport; send: types.Transport }> {
+    const [, recv, send] = await Promise.all([
+      this.signalling.request('setRtpCapabilities', { rtpCapabilities: device.rtpCapabilities }),
+      this.#createTransport(device, 'recv', generation),
+      this.#createTransport(device, 'send', generation),
+    ]);
+    return { recv, send };
   }
 
   async #createTransport(device: Device, direction: TransportDirection, generation: number): Promise<types.Transport> {
@@ -274,18 +305,21 @@ export class RoomClient {
   }
 
   async #consume(producerId: string, generation: number): Promise<void> {
-    const recv = this.#recv;
-    if (!recv || this.consumers.has(producerId)) return;
+    const recvReady = this.#recvReady;
+    if (!recvReady || this.consumers.has(producerId)) return;
     if (this.local.receiveVideo === false && this.#kindOf(producerId) === 'video') return;
     try {
       const r = await this.signalling.request('consume', { producerId, displayHeight: this.displayHeightHint });
+      const recv = await recvReady;
       if (generation !== this.#generation || recv.closed) return;
       if (r.kind === 'video') marks['consumeReply'] ??= performance.now();
       const consumer = await recv.consume({ id: r.consumerId, producerId, kind: r.kind, rtpParameters: r.rtpParameters });
       this.consumers.set(producerId, consumer);
       if (consumer.kind === 'video') marks['firstVideoConsumer'] ??= performance.now();
+      else marks['firstAudioConsumer'] ??= performance.now();
       consumer.on('trackended', () => this.#dropConsumer(producerId));
-      if (consumer.kind === 'video' && this.#hiddenVideo.has(producerId)) consumer.pause();
+      if (consumer.kind === 'audio') marks['firstAudioResumed'] ??= performance.now(); // the server sends audio at once
+      else if (this.#hiddenVideo.has(producerId)) consumer.pause();
       else {
         // Resumed once the path is up: the key frame the resume asks for must not be sent into a
         // transport that drops it, because the publisher ignores a second request for a while.
@@ -368,6 +402,12 @@ export class RoomClient {
         if (peer) peer.info = { ...peer.info, feed: { sourceId: n.data.sourceId, ...n.data.feed } };
         break;
       }
+      case 'floorState':
+        this.floor.onFloorState(n.data);
+        return;
+      case 'floorRevoked':
+        this.floor.onRevoked(n.data.reason);
+        return;
       case 'roomReset':
         await this.#join('recovering');
         return;
@@ -394,6 +434,7 @@ export class RoomClient {
     this.#recv?.close();
     this.#send = undefined;
     this.#recv = undefined;
+    this.#recvReady = undefined;
     this.peers.clear();
     this.activeSpeaker = null;
   }

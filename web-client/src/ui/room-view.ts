@@ -5,6 +5,7 @@ import { CAMERA_CONSTRAINTS, type RoomClient } from '../room-client.js';
 import { syncAudioSinks } from './audio-sinks.js';
 import { h } from './dom.js';
 import { feedStateText, renderFeedsPanel } from './feeds-panel.js';
+import { renderPttPanel } from './ptt-panel.js';
 
 interface Tile {
   el: HTMLElement;
@@ -49,6 +50,8 @@ export function renderRoom(
   root.replaceChildren(
     h('section', { class: 'room' }, h('div', { class: 'room-head' }, h('h2', {}, ctx.roomName)), h('div', { class: 'room-body' }, gallery, feedsPanel.el), controls, audioBox),
   );
+  const ptt = renderPttPanel(client);
+  root.replaceChildren(h('section', { class: 'room' }, h('div', { class: 'room-head' }, h('h2', {}, ctx.roomName)), gallery, ptt.el, controls, audioBox));
 
   micButton.addEventListener('click', () => void toggle('mic'));
   camButton.addEventListener('click', () => void toggle('camera'));
@@ -112,7 +115,9 @@ export function renderRoom(
     if (self.video.srcObject !== ctx.localStream) self.video.srcObject = ctx.localStream;
     const camPaused = client.localProducer('camera')?.paused ?? false;
     const micPaused = client.localProducer('mic')?.paused ?? false;
-    self.placeholder.hidden = !camPaused;
+    self.placeholder.hidden = !camPaused && ctx.localStream.getVideoTracks().length > 0;
+    // A talk group is voice only.
+    camButton.hidden = camSelect.hidden = client.mode === 'ptt';
     self.muted.hidden = !micPaused;
     micButton.classList.toggle('off', micPaused);
     camButton.classList.toggle('off', camPaused);
@@ -153,6 +158,7 @@ export function renderRoom(
       }
     }
     syncAudioSinks(client, audioBox);
+    ptt.update();
 
     const cols = Math.ceil(Math.sqrt(visible.length));
     const rows = Math.ceil(visible.length / cols);
@@ -191,6 +197,7 @@ export function renderRoom(
   return () => {
     feedsPanel.dispose();
     unsubscribe();
+    ptt.dispose();
     resizeObserver.disconnect();
     navigator.mediaDevices.removeEventListener('devicechange', onDeviceChange);
   };

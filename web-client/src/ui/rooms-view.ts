@@ -1,4 +1,4 @@
-import type { Incident, LoginResponse } from '../../../protocol/http.js';
+import type { Incident, LoginResponse, RoomMode } from '../../../protocol/http.js';
 import { listRooms } from '../api.js';
 import { t } from '../i18n.js';
 import { h } from './dom.js';
@@ -7,21 +7,22 @@ import { renderIncidents } from './incidents-view.js';
 export async function renderRooms(
   root: HTMLElement,
   session: LoginResponse,
-  onEnter: (roomId: string, name: string) => void,
+  onEnter: (roomId: string, name: string, mode: RoomMode) => void,
   onCommand: (incident: Incident, active: Incident[]) => void,
   enterAtOnce: string | null = null,
 ): Promise<void> {
   const rooms = await listRooms(session.token);
   const linked = rooms.find((r) => r.id === enterAtOnce);
-  if (linked) return onEnter(linked.id, linked.name);
+  if (linked) return onEnter(linked.id, linked.name, linked.mode);
   // Incident rooms are entered from the incident list.
   const rows = rooms.filter((room) => !room.incidentId).map((room) =>
     h(
       'div',
       { class: 'room-row', 'data-room': room.id },
       h('span', { class: 'name' }, room.name),
+      room.mode === 'ptt' ? h('span', { class: 'badge ptt-badge' }, t('rooms.ptt')) : null,
       h('span', { class: 'count' }, `${room.participants} ${t('rooms.participants')}`),
-      h('button', { class: 'primary', type: 'button', onclick: () => onEnter(room.id, room.name) }, t('rooms.enter')),
+      h('button', { class: 'primary', type: 'button', onclick: () => onEnter(room.id, room.name, room.mode) }, t('rooms.enter')),
     ),
   );
   const incidents = h('div', { class: 'incidents' });
