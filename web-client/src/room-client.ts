@@ -20,6 +20,11 @@ export interface LocalMediaOptions {
   devices: DeviceCache;
   /** A field phone sends video but needs only the incident's audio back. */
   receiveVideo?: boolean;
+  /**
+   * Where the encoder's bandwidth estimate starts (kbit/s). A field phone on 4G or satellite starts low
+   * and climbs as the estimate grows, instead of flooding a thin link with the top layer first.
+   */
+  startBitrateKbps?: number;
 }
 
 export interface ReportedPosition {
@@ -288,7 +293,7 @@ export class RoomClient {
         track: video,
         stopTracks: false,
         encodings: SIMULCAST,
-        codecOptions: { videoGoogleStartBitrate: 1000 },
+        codecOptions: { videoGoogleStartBitrate: this.local.startBitrateKbps ?? 1000 },
         ...(h264 ? { codec: h264 } : {}),
         appData: { source: 'camera' },
       });

@@ -73,7 +73,7 @@ export function renderField(
         for (const track of captured.getTracks()) stream.addTrack(track);
         preview.srcObject = stream;
       });
-    client = new RoomClient(ctx.signalling, ctx.incident.roomId, { stream, ready, preferH264: false, devices: ctx.devices, receiveVideo: false });
+    client = new RoomClient(ctx.signalling, ctx.incident.roomId, { stream, ready, preferH264: false, devices: ctx.devices, receiveVideo: false, startBitrateKbps: 300 });
     ctx.onClient(client);
     let shownMessages = 0;
     client.onChange(() => {

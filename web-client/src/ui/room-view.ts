@@ -47,11 +47,10 @@ export function renderRoom(
   const controls = h('div', { class: 'controls' }, micButton, camButton, micSelect, camSelect, pager,
     h('button', { type: 'button', class: 'leave', id: 'leave', onclick: () => ctx.onLeave() }, t('room.leave')));
   const feedsPanel = renderFeedsPanel(client, { token: ctx.token, user: ctx.user });
-  root.replaceChildren(
-    h('section', { class: 'room' }, h('div', { class: 'room-head' }, h('h2', {}, ctx.roomName)), h('div', { class: 'room-body' }, gallery, feedsPanel.el), controls, audioBox),
-  );
   const ptt = renderPttPanel(client);
-  root.replaceChildren(h('section', { class: 'room' }, h('div', { class: 'room-head' }, h('h2', {}, ctx.roomName)), gallery, ptt.el, controls, audioBox));
+  root.replaceChildren(
+    h('section', { class: 'room' }, h('div', { class: 'room-head' }, h('h2', {}, ctx.roomName)), h('div', { class: 'room-body' }, gallery, feedsPanel.el), ptt.el, controls, audioBox),
+  );
 
   micButton.addEventListener('click', () => void toggle('mic'));
   camButton.addEventListener('click', () => void toggle('camera'));
