@@ -20,7 +20,8 @@ export class SignallingClient {
       auth: { token },
       transports: ['websocket', 'polling'],
       tryAllTransports: true,
-      reconnectionDelay: 300,
+      reconnectionDelay: 100,
+      randomizationFactor: 0.3,
       reconnectionDelayMax: 2000,
     });
   }
