@@ -55,6 +55,6 @@ describe('room features in real browsers', () => {
   });
 
   it('outlines the active speaker', async () => {
-    await viewer.waitForSelector('.tile.speaking', { timeout: 10_000 });
+    await viewer.waitForSelector('.tile.speaking', { timeout: 20_000 });
   });
 });
