@@ -2,17 +2,12 @@ import type { Page } from 'puppeteer-core';
 import { io, type Socket } from 'socket.io-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Notification } from '../../protocol/signalling.js';
-import { launchBrowser, waitDecodingFrom, type TestBrowser } from '../helpers/browser.js';
+import { launchBrowser, loginAt, openConsole, waitDecodingFrom, type TestBrowser } from '../helpers/browser.js';
 import { login, startServer, type RunningServer } from '../helpers/server-process.js';
 import { waitFor } from '../helpers/wait.js';
 
 async function loggedIn(chromium: TestBrowser, url: string, username: string, password: string): Promise<Page> {
-  const page = await (await chromium.browser.createBrowserContext()).newPage();
-  await page.setViewport({ width: 1600, height: 900 });
-  await page.goto(url);
-  await page.type('input[name=username]', username);
-  await page.type('input[name=password]', password);
-  await page.click('#login-form button[type=submit]');
+  const page = await loginAt(chromium.browser, url, username, password);
   await page.waitForSelector('.rooms');
   return page;
 }
@@ -36,8 +31,7 @@ describe('calling one person', () => {
     police = io(server.url, { auth: { token: await login(server.url, 'police', 'dept123') }, transports: ['websocket'], forceNew: true });
     police.on('notification', (n: Notification) => policeInbox.push(n));
     commander = await loggedIn(chromium, server.url, 'commander', 'commander123');
-    await (await commander.waitForSelector(`[data-command="${incident.id}"]`))!.click();
-    await commander.waitForSelector('#wall .wall-tile');
+    await openConsole(commander, incident.id);
   });
 
   afterAll(async () => {

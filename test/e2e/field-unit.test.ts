@@ -1,10 +1,11 @@
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
-import type { BrowserContext, Page } from 'puppeteer-core';
+import type { Page } from 'puppeteer-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CHROMIUM, launchBrowser, waitDecodingFrom, type TestBrowser } from '../helpers/browser.js';
-import { createTestHost, type TestHost } from '../helpers/netns.js';
-import { login, projectRoot, startServer, type RunningServer } from '../helpers/server-process.js';
+import { loginAt, openConsole, waitDecodingFrom } from '../helpers/browser.js';
+import type { TestHost } from '../helpers/netns.js';
+import { login, projectRoot, type RunningServer } from '../helpers/server-process.js';
+import { startTwoHosts, type TwoHosts } from '../helpers/two-hosts.js';
 import { waitFor } from '../helpers/wait.js';
 
 interface Seen { user: { id: string }; position: { lat: number; lon: number; seq: number } }
@@ -14,21 +15,14 @@ interface Seen { user: { id: string }; position: { lat: number; lon: number; seq
  * incident through the link behind its QR code; the command center sees its video and positions.
  */
 describe('field unit joins an incident by its link and reports video and position', () => {
+  let net: TwoHosts;
   let host: TestHost;
   let server: RunningServer;
-  let phoneBrowser: TestBrowser;
-  let centerBrowser: TestBrowser;
   let phone: Page;
-  let phoneContext: BrowserContext;
   let center: Page;
   let guest: { id: string; username: string };
   let incidentId: string;
 
-  const openConsole = async () => {
-    await center.waitForSelector(`[data-command="${incidentId}"]`);
-    await center.click(`[data-command="${incidentId}"]`);
-    await center.waitForSelector('#wall .wall-tile');
-  };
   const markerAt = () => center.$eval(`[data-user-marker="${guest.id}"]`, (el) => [Number((el as HTMLElement).dataset['lat']), Number((el as HTMLElement).dataset['lon'])]);
 
   const seenAtCenter = () => center.evaluate(() => (window as unknown as { __diag: { positions(): Seen[] } }).__diag.positions());
@@ -36,11 +30,8 @@ describe('field unit joins an incident by its link and reports video and positio
   const near = (a: number, b: number) => Math.abs(a - b) < 1e-6;
 
   beforeAll(async () => {
-    host = await createTestHost(CHROMIUM);
-    server = await startServer({ env: { HTTP_HOST: host.hostIp, MEDIA_LISTEN_IP: host.hostIp } });
-    const args = [`--unsafely-treat-insecure-origin-as-secure=${server.url}`];
-    phoneBrowser = await launchBrowser({ executablePath: host.chromiumWrapper, args });
-    centerBrowser = await launchBrowser({ args });
+    net = await startTwoHosts();
+    ({ host, server } = net);
 
     const token = await login(server.url, 'commander', 'commander123');
     const post = async (path: string, body: unknown) => {
@@ -53,15 +44,10 @@ describe('field unit joins an incident by its link and reports video and positio
     expect(link.qrSvg).toContain('<svg');
 
     incidentId = incident.id;
-    center = await (await centerBrowser.browser.createBrowserContext()).newPage();
-    await center.setViewport({ width: 1920, height: 1080 });
-    await center.goto(server.url);
-    await center.type('input[name=username]', 'commander');
-    await center.type('input[name=password]', 'commander123');
-    await center.click('#login-form button[type=submit]');
-    await openConsole();
+    center = await loginAt(net.centerBrowser.browser, server.url, 'commander', 'commander123', { viewport: { width: 1920, height: 1080 } });
+    await openConsole(center, incidentId);
 
-    phoneContext = await phoneBrowser.browser.createBrowserContext();
+    const phoneContext = await net.fieldBrowser.browser.createBrowserContext();
     await phoneContext.overridePermissions(server.url, ['geolocation', 'camera', 'microphone']);
     phone = await phoneContext.newPage();
     await phone.setViewport({ width: 390, height: 844, isMobile: true, hasTouch: true });
@@ -76,10 +62,7 @@ describe('field unit joins an incident by its link and reports video and positio
   });
 
   afterAll(async () => {
-    await phoneBrowser?.close();
-    await centerBrowser?.close();
-    await server?.stop();
-    await host?.remove();
+    await net?.close();
   });
 
   it('the console decodes the phone\'s camera on its wall and shows its marker where the phone is; moving it moves it', async () => {
@@ -137,7 +120,7 @@ describe('field unit joins an incident by its link and reports video and positio
     await waitFor('source on tile 3', async () => (await center.$eval('#wall [data-tile="3"]', (el) => (el as HTMLElement).dataset['source'])) === `user:${guest.id}`, 5_000);
     await new Promise((r) => setTimeout(r, 800)); // the layout is saved 300 ms after the last change
     await center.reload();
-    await openConsole();
+    await openConsole(center, incidentId);
     await waitFor('six tiles again', async () => (await center.$$('#wall .wall-tile')).length === 6, 10_000);
     await waitFor('source back on tile 3', async () => (await center.$eval('#wall [data-tile="3"]', (el) => (el as HTMLElement).dataset['source'])) === `user:${guest.id}`, 10_000);
     await waitDecodingFrom(center, [guest.username], 15_000);

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'puppeteer-core';
-import { launchBrowser, type TestBrowser } from '../helpers/browser.js';
+import { launchBrowser, loginAt, type TestBrowser } from '../helpers/browser.js';
 import { login, startServer, type RunningServer } from '../helpers/server-process.js';
 import { waitFor } from '../helpers/wait.js';
 
@@ -20,12 +20,7 @@ describe('several incidents at once', () => {
       const res = await fetch(`${server.url}/api/incidents`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, body: JSON.stringify({ name, orgUnitId: 'city' }) });
       ids.push(((await res.json()) as { incident: { id: string } }).incident.id);
     }
-    page = await (await chromium.browser.createBrowserContext()).newPage();
-    await page.setViewport({ width: 1600, height: 900 });
-    await page.goto(server.url);
-    await page.type('input[name=username]', 'commander');
-    await page.type('input[name=password]', 'commander123');
-    await page.click('#login-form button[type=submit]');
+    page = await loginAt(chromium.browser, server.url, 'commander', 'commander123');
   });
 
   afterAll(async () => {

@@ -1,8 +1,9 @@
 import type { Page } from 'puppeteer-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CHROMIUM, joinAs, launchBrowser, waitDecodingFrom, type TestBrowser } from '../helpers/browser.js';
-import { createTestHost, type TestHost } from '../helpers/netns.js';
-import { login, mediaOverview, startServer, type RunningServer } from '../helpers/server-process.js';
+import { joinAs, waitDecodingFrom } from '../helpers/browser.js';
+import type { TestHost } from '../helpers/netns.js';
+import { login, mediaOverview, type RunningServer } from '../helpers/server-process.js';
+import { startTwoHosts, type TwoHosts } from '../helpers/two-hosts.js';
 
 const ROOM = 'city-consultation';
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -12,10 +13,9 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
  * (the link goes down) and gets it back: the call comes back without a page reload.
  */
 describe('recovery from a real network loss', () => {
+  let net: TwoHosts;
   let host: TestHost;
   let server: RunningServer;
-  let fieldBrowser: TestBrowser;
-  let centerBrowser: TestBrowser;
   let field: Page;
   let center: Page;
 
@@ -24,23 +24,16 @@ describe('recovery from a real network loss', () => {
   const notReloaded = (page: Page) => page.evaluate(() => (window as unknown as { __sameDocument?: boolean }).__sameDocument === true);
 
   beforeAll(async () => {
-    host = await createTestHost(CHROMIUM);
-    server = await startServer({ env: { HTTP_HOST: host.hostIp, MEDIA_LISTEN_IP: host.hostIp } });
-    // Plain HTTP on a non-loopback address is not a secure context unless the browser is told so.
-    const args = [`--unsafely-treat-insecure-origin-as-secure=${server.url}`];
-    fieldBrowser = await launchBrowser({ executablePath: host.chromiumWrapper, args });
-    centerBrowser = await launchBrowser({ args });
-    field = await joinAs(fieldBrowser.browser, server.url, 'field01', 'field123', ROOM);
-    center = await joinAs(centerBrowser.browser, server.url, 'commander', 'commander123', ROOM);
+    net = await startTwoHosts();
+    ({ host, server } = net);
+    field = await joinAs(net.fieldBrowser.browser, server.url, 'field01', 'field123', ROOM);
+    center = await joinAs(net.centerBrowser.browser, server.url, 'commander', 'commander123', ROOM);
     await bothDecode(20_000);
     await field.evaluate(() => Object.assign(window, { __sameDocument: true }));
   });
 
   afterAll(async () => {
-    await fieldBrowser?.close();
-    await centerBrowser?.close();
-    await server?.stop();
-    await host?.remove();
+    await net?.close();
   });
 
   it('a 4 s outage: media flows again by itself', async () => {

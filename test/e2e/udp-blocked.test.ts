@@ -1,36 +1,24 @@
 import type { Page } from 'puppeteer-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CHROMIUM, joinAs, launchBrowser, waitDecodingFrom, type TestBrowser } from '../helpers/browser.js';
-import { createTestHost, type TestHost } from '../helpers/netns.js';
-import { startServer, type RunningServer } from '../helpers/server-process.js';
+import { joinAs, waitDecodingFrom } from '../helpers/browser.js';
+import { startTwoHosts, type TwoHosts } from '../helpers/two-hosts.js';
 
 const ROOM = 'city-consultation';
 
 /** A responder behind a firewall that lets no UDP out: media goes over TCP to the same media port. */
 describe('media over TCP when UDP is blocked', () => {
-  let host: TestHost;
-  let server: RunningServer;
-  let fieldBrowser: TestBrowser;
-  let centerBrowser: TestBrowser;
+  let net: TwoHosts;
   let field: Page;
   let center: Page;
 
   beforeAll(async () => {
-    host = await createTestHost(CHROMIUM);
-    await host.blockUdp();
-    server = await startServer({ env: { HTTP_HOST: host.hostIp, MEDIA_LISTEN_IP: host.hostIp } });
-    const args = [`--unsafely-treat-insecure-origin-as-secure=${server.url}`];
-    fieldBrowser = await launchBrowser({ executablePath: host.chromiumWrapper, args });
-    centerBrowser = await launchBrowser({ args });
-    field = await joinAs(fieldBrowser.browser, server.url, 'field01', 'field123', ROOM);
-    center = await joinAs(centerBrowser.browser, server.url, 'commander', 'commander123', ROOM);
+    net = await startTwoHosts({ blockUdp: true });
+    field = await joinAs(net.fieldBrowser.browser, net.server.url, 'field01', 'field123', ROOM);
+    center = await joinAs(net.centerBrowser.browser, net.server.url, 'commander', 'commander123', ROOM);
   });
 
   afterAll(async () => {
-    await fieldBrowser?.close();
-    await centerBrowser?.close();
-    await server?.stop();
-    await host?.remove();
+    await net?.close();
   });
 
   it('both sides decode each other, and the field uplink runs over TCP', async () => {

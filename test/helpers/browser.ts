@@ -1,7 +1,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import puppeteer, { type Browser, type Page } from 'puppeteer-core';
+import puppeteer, { type Browser, type Page, type Permission, type Viewport } from 'puppeteer-core';
 import type { PeerReceiveStats } from '../../web-client/src/diagnostics.js';
 import { waitFor } from './wait.js';
 
@@ -72,6 +72,34 @@ export async function joinAs(
   await page.click(enter);
   await page.waitForSelector('#gallery', { timeout: 10_000 });
   return page;
+}
+
+/**
+ * Opens a page in a fresh browser context and logs in through the real form (on `path`, the console by
+ * default, or `/field.html`).
+ */
+export async function loginAt(
+  browser: Browser,
+  url: string,
+  username: string,
+  password: string,
+  opts: { path?: string; viewport?: Viewport; permissions?: Permission[] } = {},
+): Promise<Page> {
+  const context = await browser.createBrowserContext();
+  if (opts.permissions) await context.overridePermissions(url, opts.permissions);
+  const page = await context.newPage();
+  await page.setViewport(opts.viewport ?? { width: 1600, height: 900 });
+  await page.goto(`${url}${opts.path ?? '/'}`);
+  await page.type('input[name=username]', username);
+  await page.type('input[name=password]', password);
+  await page.click('#login-form button[type=submit]');
+  return page;
+}
+
+/** From the start page, opens an incident's console. */
+export async function openConsole(page: Page, incidentId: string): Promise<void> {
+  await (await page.waitForSelector(`[data-command="${incidentId}"]`))!.click();
+  await page.waitForSelector('#wall .wall-tile');
 }
 
 export function receiveStats(page: Page): Promise<PeerReceiveStats[]> {

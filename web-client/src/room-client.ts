@@ -183,11 +183,13 @@ export class RoomClient {
     if (this.#closed) return;
     const generation = ++this.#generation;
     const stale = () => generation !== this.#generation || this.#closed;
-    this.#setState(state);
-    this.#teardown();
     try {
       marks['joinSent'] ??= performance.now();
       const joining = this.signalling.request('joinRoom', { roomId: this.roomId, ...(this.peerId ? { previousPeerId: this.peerId } : {}) });
+      // The old media is dropped while the join is on its way: closing peer connections can hold the
+      // page for a while, and a rejoin after a server media restart is in a hurry.
+      this.#setState(state);
+      this.#teardown();
       // Every router has the capabilities the device was loaded with at login, so the next requests go
       // right behind the join (the server runs them once it is done) instead of a round trip later.
       const preloaded = await this.local.devices.current()?.catch(() => undefined);
