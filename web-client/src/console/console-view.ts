@@ -75,7 +75,7 @@ export async function renderConsole(
   const head = h('div', { class: 'console-head' }, h('h2', {}, incident.name), switcher, presetBar,
     h('button', { type: 'button', class: 'leave', id: 'leave', onclick: () => ctx.onLeave() }, t('room.leave')));
   // Camera feeds (drones, body cameras, 布控球, CCTV) are watched into the incident, then placed like any source.
-  const feeds = renderFeedsPanel(client, { token: session.token, user: session.user });
+  const feeds = renderFeedsPanel(client, { token: session.token, user: session.user, compact: true });
   const side = h('aside', { class: 'console-side' }, h('section', { class: 'panel' }, h('h3', {}, t('wall.sources')), sourceBar), feeds.el, dispatchPanel(client, unitName, []), roster.el);
   const audioBox = h('div', { hidden: true });
   root.replaceChildren(h('section', { class: 'console' }, head, side, wall.el, map.el, audioBox));

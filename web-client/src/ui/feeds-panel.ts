@@ -16,11 +16,14 @@ export function feedStateText(feed: FeedState): string {
 }
 
 /** The video-source list beside the gallery: state of each, watch/close, and (commanders) a form to add one. */
-export function renderFeedsPanel(client: RoomClient, ctx: { token: string; user: PublicUser }): { el: HTMLElement; dispose: () => void } {
+export function renderFeedsPanel(client: RoomClient, ctx: { token: string; user: PublicUser; compact?: boolean }): { el: HTMLElement; dispose: () => void } {
   const list = h('ul', { class: 'feed-list', id: 'feed-list' });
   const error = h('div', { class: 'feed-error', id: 'feed-error', role: 'alert' });
   const el = h('aside', { class: 'feeds' }, h('h3', {}, t('feeds.title')), list, error);
-  if (ctx.user.role === 'admin' || ctx.user.role === 'commander') el.append(addForm());
+  if (ctx.user.role === 'admin' || ctx.user.role === 'commander') {
+    // Beside the video wall the form folds away: adding a camera is rare, watching one is not.
+    el.append(ctx.compact ? h('details', { class: 'feed-add' }, h('summary', {}, t('feeds.add')), addForm()) : addForm());
+  }
   let sources: PublicSource[] = [];
 
   const showError = (err: unknown) => {
