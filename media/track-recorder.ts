@@ -23,10 +23,20 @@ export interface TrackInfo {
 
 /**
  * ffmpeg runs under a tiny sh that sends it SIGINT when our end of its stdin closes: on stop(), and when
- * this process dies, even by SIGKILL. ffmpeg then writes the Matroska trailer. Its stderr goes to a file, so
+ * this process dies, even by SIGKILL. ffmpeg then writes the Matroska trailer (cues, duration). Its stderr goes to a file, so
  * it never writes into a pipe nobody reads. The wrapper prints ffmpeg's pid first, for a hard kill.
  */
-const WRAPPER = 'ffmpeg_bin="$1"; shift; "$ffmpeg_bin" "$@" </dev/null & pid=$!; echo $pid; cat >/dev/null; kill -INT $pid 2>/dev/null; wait $pid';
+const WRAPPER = [
+  'ffmpeg_bin="$1"; shift',
+  '"$ffmpeg_bin" "$@" </dev/null & pid=$!',
+  'echo $pid',
+  'cat >/dev/null',
+  // One SIGINT only: ffmpeg sees it between packets and writes its trailer. With the input gone (our
+  // process died and the media workers with it) it ends ~10 s later on its read timeout, trailer written;
+  // a second signal would abort the trailer too.
+  'kill -INT $pid 2>/dev/null',
+  'wait $pid',
+].join('; ');
 
 /**
  * Records one producer to disk without re-encoding: a PlainTransport sending to a loopback ffmpeg
