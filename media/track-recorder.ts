@@ -114,7 +114,16 @@ export class TrackRecorder {
       await transport.connect({ ip: '127.0.0.1', port, rtcpPort: port + 1 });
       const recorder = new TrackRecorder({ file, codec: codec.mimeType.split('/')[1]!.toLowerCase(), kind: producer.kind }, transport, consumer, child, logPath);
       await consumer.resume();
-      if (consumer.kind === 'video') await consumer.requestKeyFrame();
+      if (consumer.kind === 'video') {
+        // The file starts at the first key frame (ffmpeg drops what comes before); one request can be lost or
+        // throttled by the sender, so a few more follow in the first seconds.
+        await consumer.requestKeyFrame();
+        for (const ms of [300, 800, 1500]) {
+          setTimeout(() => {
+            if (!recorder.stopped && !consumer.closed) void consumer.requestKeyFrame().catch(() => undefined);
+          }, ms).unref();
+        }
+      }
       return recorder;
     } catch (err) {
       transport.close();

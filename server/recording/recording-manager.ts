@@ -56,7 +56,8 @@ class ActiveRecording {
         peerId,
         userId: user.id,
         name: user.displayName,
-        startedAt,
+        // When media starts flowing to ffmpeg (the file's time 0), not when ffmpeg was launched.
+        startedAt: Date.now(),
         stoppedAt: null,
         endReason: null,
       };
@@ -85,11 +86,13 @@ class ActiveRecording {
   async end(by: string): Promise<Recording> {
     this.#stopping = true;
     this.room.off('producer', this.#onProducer);
+    // The moment asked for, not when every ffmpeg has finished writing.
+    const stoppedAt = Date.now();
     await Promise.all([...this.#recorders.values()].map(async (slot) => {
       await slot.recorder?.stop();
-      if (slot.track && slot.track.stoppedAt === null) slot.track.stoppedAt = Date.now();
+      if (slot.track && slot.track.stoppedAt === null) slot.track.stoppedAt = stoppedAt;
     }));
-    this.record.stoppedAt = Date.now();
+    this.record.stoppedAt = stoppedAt;
     this.record.stoppedBy = by;
     await this.persist();
     return this.record;
