@@ -47,7 +47,8 @@ export class TrackRecorder {
   #stopped = false;
   #exited: Promise<number | null>;
   #ffmpegPid: number | undefined;
-  onEnded: ((reason: string) => void) | undefined;
+  /** The track ended by itself (producer or transport closed, ffmpeg died); `at`: when it happened. */
+  onEnded: ((reason: string, at: number) => void) | undefined;
 
   private constructor(
     readonly info: TrackInfo,
@@ -65,12 +66,13 @@ export class TrackRecorder {
       if (!this.#stopped) {
         this.#stopped = true;
         transport.close();
-        this.onEnded?.(`ffmpeg exited (${code}): ${this.lastError()}`);
+        this.onEnded?.(`ffmpeg exited (${code}): ${this.lastError()}`, Date.now());
       }
     });
     const ended = (why: string) => () => {
       if (this.#stopped) return;
-      void this.stop().then(() => this.onEnded?.(why));
+      const at = Date.now();
+      void this.stop().then(() => this.onEnded?.(why, at));
     };
     consumer.on('producerclose', ended('producer closed'));
     consumer.on('transportclose', ended('transport closed'));
@@ -140,8 +142,11 @@ export class TrackRecorder {
     return tail(this.logPath);
   }
 
-  /** ffmpeg gets SIGINT and finalises the file; killed after `graceMs` if it has not exited. */
-  async stop(graceMs = 5000): Promise<void> {
+  /**
+   * ffmpeg gets SIGINT and finalises the file; killed after `graceMs` if it has not exited. With media
+   * flowing it exits at once; with its input already gone it waits for its 10 s read timeout first.
+   */
+  async stop(graceMs = 15_000): Promise<void> {
     const wasStopped = this.#stopped;
     this.#stopped = true;
     if (!wasStopped) this.child.stdin?.end();

@@ -26,6 +26,8 @@ class ActiveRecording {
   #writes: Promise<void> = Promise.resolve();
   #stopping = false;
   readonly #onProducer = (p: RoomProducer) => void this.#add(p);
+  /** Set by the manager: stops this recording when its room closes. */
+  onRoomClosed: () => void = () => undefined;
 
   constructor(
     readonly room: Room,
@@ -38,6 +40,7 @@ class ActiveRecording {
     await mkdir(this.dir, { recursive: true });
     await this.persist();
     this.room.on('producer', this.#onProducer);
+    this.room.on('closed', this.onRoomClosed);
     await Promise.all(this.room.producers().map((p) => this.#add(p)));
   }
 
@@ -64,9 +67,9 @@ class ActiveRecording {
       slot.recorder = recorder;
       slot.track = track;
       this.record.tracks.push(track);
-      recorder.onEnded = (reason) => {
+      recorder.onEnded = (reason, at) => {
         if (this.#stopping) return;
-        track.stoppedAt = Date.now();
+        track.stoppedAt = at;
         track.endReason = reason;
         void this.persist();
       };
@@ -86,6 +89,7 @@ class ActiveRecording {
   async end(by: string): Promise<Recording> {
     this.#stopping = true;
     this.room.off('producer', this.#onProducer);
+    this.room.off('closed', this.onRoomClosed);
     // The moment asked for, not when every ffmpeg has finished writing.
     const stoppedAt = Date.now();
     await Promise.all([...this.#recorders.values()].map(async (slot) => {
@@ -119,9 +123,9 @@ export class RecordingManager {
       const record: Recording = { id, roomId: room.id, startedAt: Date.now(), stoppedAt: null, startedBy: by, stoppedBy: null, tracks: [] };
       const active = new ActiveRecording(room, record, path.join(this.deps.root, room.id, id), this.deps);
       this.#active.set(room.id, active);
-      room.on('closed', () => {
+      active.onRoomClosed = () => {
         if (this.#active.get(room.id) === active) void this.stop(room.id, 'system:room-closed').catch(() => undefined);
-      });
+      };
       try {
         await active.begin();
       } catch (err) {

@@ -1,7 +1,9 @@
 import { execFile } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { io, type Socket } from 'socket.io-client';
+import type { Page } from 'puppeteer-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Recording } from '../../protocol/recording.js';
 import { joinAs, launchBrowser, waitDecodingFrom, type TestBrowser } from '../helpers/browser.js';
@@ -44,6 +46,20 @@ async function request<T>(socket: Socket, method: string, timeoutMs = 15_000): P
   return (await socket.timeout(timeoutMs).emitWithAck('request', { method, data: {} })) as Reply<T>;
 }
 
+/** Pids whose command line mentions `text` (the embedded redis-server a SIGKILLed server leaves behind). */
+function pidsMentioning(text: string): number[] {
+  return readdirSync('/proc')
+    .filter((d) => /^\d+$/.test(d))
+    .filter((d) => {
+      try {
+        return readFileSync(`/proc/${d}/cmdline`, 'utf8').includes(text);
+      } catch {
+        return false;
+      }
+    })
+    .map(Number);
+}
+
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 describe('recording a room', () => {
@@ -51,12 +67,14 @@ describe('recording a room', () => {
   let chromium: TestBrowser;
   const sockets: Socket[] = [];
   let commander: { socket: Socket; notes: { type: string; data: unknown }[] };
+  let member: Page;
 
   beforeAll(async () => {
     server = await startServer();
     chromium = await launchBrowser();
     const a = await joinAs(chromium.browser, server.url, 'county01', 'county123', ROOM);
     const b = await joinAs(chromium.browser, server.url, 'police', 'dept123', ROOM);
+    member = a;
     await Promise.all([waitDecodingFrom(a, ['police'], 20_000, { audio: true }), waitDecodingFrom(b, ['county01'], 20_000, { audio: true })]);
     commander = await joinWithoutMedia(server.url, 'commander', 'commander123');
     sockets.push(commander.socket);
@@ -65,7 +83,10 @@ describe('recording a room', () => {
   afterAll(async () => {
     for (const s of sockets) s.close();
     await chromium?.close();
+    const dataDir = server?.dataDir;
     await server?.stop();
+    // The killed server's embedded redis-server outlives it.
+    if (dataDir) for (const pid of pidsMentioning(`${dataDir}/redis/`)) process.kill(pid, 'SIGTERM');
   });
 
   it('a responder may not start a recording', async () => {
@@ -81,6 +102,9 @@ describe('recording a room', () => {
     const started = await request<{ recording: Recording }>(commander.socket, 'startRecording');
     expect(started.ok).toBe(true);
     await waitFor('recordingState on', () => commander.notes.some((n) => n.type === 'recordingState' && (n.data as { recording: unknown }).recording !== null), 5_000);
+    // The operator's room view shows the red REC indicator and offers the stop button.
+    await waitFor('REC shown', () => member.$eval('#rec-indicator', (el) => !(el as HTMLElement).hidden), 5_000);
+    expect(await member.$eval('#toggle-recording', (el) => el.classList.contains('recording'))).toBe(true);
     await sleep(8_000);
     const stopped = await request<{ recording: Recording }>(commander.socket, 'stopRecording');
     if (!stopped.ok) throw new Error(stopped.error.message);
@@ -97,6 +121,7 @@ describe('recording a room', () => {
       expect(Math.abs(p.duration - span), `${track.file}: ${p.duration} s vs ${span} s`).toBeLessThanOrEqual(1.5);
     }
     await waitFor('recordingState off', () => commander.notes.some((n) => n.type === 'recordingState' && (n.data as { recording: unknown }).recording === null), 5_000);
+    await waitFor('REC hidden', () => member.$eval('#rec-indicator', (el) => (el as HTMLElement).hidden), 5_000);
 
     const token = await login(server.url, 'commander', 'commander123');
     const res = await fetch(`${server.url}/api/recordings?roomId=${ROOM}`, { headers: { authorization: `Bearer ${token}` } });
