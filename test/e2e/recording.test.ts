@@ -1,5 +1,7 @@
 import { execFile } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { io, type Socket } from 'socket.io-client';
@@ -159,4 +161,55 @@ describe('recording a room', () => {
       expect(duration, track.file).toBeGreaterThanOrEqual(8 - 3);
     }
   }, 60_000);
+});
+
+describe('recording on server shutdown', () => {
+  let server: RunningServer;
+  let chromium: TestBrowser;
+
+  afterAll(async () => {
+    await chromium?.close();
+    await server?.stop();
+  });
+
+  it('SIGTERM stops the recording: files finalised, metadata stopped by system:shutdown', async () => {
+    server = await startServer({ dataDir: await mkdtemp(path.join(os.tmpdir(), 'ecs-rec-')) });
+    chromium = await launchBrowser();
+    // The commander first, so it hears of the member's producers as they come.
+    const commander = await joinWithoutMedia(server.url, 'commander', 'commander123');
+    await joinAs(chromium.browser, server.url, 'county01', 'county123', ROOM);
+    await waitFor('two producers', async () => {
+      const list = commander.notes.filter((n) => n.type === 'producerAdded');
+      return list.length >= 2;
+    }, 20_000);
+    const started = await request<{ recording: Recording }>(commander.socket, 'startRecording');
+    if (!started.ok) throw new Error(started.error.message);
+    const rec = started.data.recording;
+    expect(rec.tracks).toHaveLength(2);
+    await sleep(5_000);
+    const exited = new Promise((r) => server.process.once('exit', r));
+    const t0 = Date.now();
+    server.process.kill('SIGTERM');
+    await exited;
+    expect(Date.now() - t0).toBeLessThan(8_000);
+    commander.socket.close();
+    for (const track of rec.tracks) {
+      const p = await probe(path.join(server.dataDir, 'recordings', track.file));
+      expect(p.codecs).toEqual([track.codec]);
+      expect(p.duration, track.file).toBeGreaterThanOrEqual(5 - 1.5);
+    }
+    // The metadata was finalised before the server exited: read it back from a restarted server.
+    const again = await startServer({ dataDir: server.dataDir });
+    try {
+      const token = await login(again.url, 'commander', 'commander123');
+      const res = await fetch(`${again.url}/api/recordings?roomId=${ROOM}`, { headers: { authorization: `Bearer ${token}` } });
+      const listed = ((await res.json()) as { recordings: Recording[] }).recordings.find((r) => r.id === rec.id);
+      expect(listed?.stoppedBy).toBe('system:shutdown');
+      expect(listed?.stoppedAt).not.toBeNull();
+      expect(listed?.tracks.every((t) => t.stoppedAt !== null)).toBe(true);
+    } finally {
+      await again.stop();
+      await rm(server.dataDir, { recursive: true, force: true });
+    }
+  }, 90_000);
 });
