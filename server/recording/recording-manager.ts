@@ -18,11 +18,14 @@ export interface RecordingDeps {
   ffmpegPath?: string;
 }
 
+const MAX_TRACK_RESTARTS = 50;
+
 const safeName = (s: string) => s.replace(/[^A-Za-z0-9._-]/g, '_').slice(0, 64) || 'peer';
 
 /** One room's running recording: a TrackRecorder per producer, present and future, until stopped. */
 class ActiveRecording {
   readonly #recorders = new Map<string, { recorder?: TrackRecorder; track?: RecordingTrack }>();
+  readonly #restarts = new Map<string, number>();
   #writes: Promise<void> = Promise.resolve();
   #stopping = false;
   readonly #onProducer = (p: RoomProducer) => void this.#add(p);
@@ -72,12 +75,29 @@ class ActiveRecording {
         track.stoppedAt = at;
         track.endReason = reason;
         void this.persist();
+        this.#restartLater({ producer, peerId, user });
       };
       if (this.#stopping) await recorder.stop();
       else await this.persist();
     } catch (err) {
       this.deps.logger.error({ err, room: this.room.id, producerId: producer.id }, 'could not record a producer');
     }
+  }
+
+  /**
+   * ffmpeg ended while the producer lives on: its read timeout (~10 s without a packet: a muted mic, a talk
+   * group's gated audio) or a failure. A new track starts when media flows again, a few times at most.
+   */
+  #restartLater(p: RoomProducer): void {
+    const { producer } = p;
+    if (producer.closed || this.#stopping) return;
+    const restarts = (this.#restarts.get(producer.id) ?? 0) + 1;
+    this.#restarts.set(producer.id, restarts);
+    if (restarts > MAX_TRACK_RESTARTS) return;
+    this.#recorders.delete(producer.id);
+    const again = () => void setTimeout(() => void this.#add(p), 1000).unref();
+    if (producer.paused) producer.observer.once('resume', again);
+    else again();
   }
 
   persist(): Promise<void> {

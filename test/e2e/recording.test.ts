@@ -70,6 +70,7 @@ describe('recording a room', () => {
   const sockets: Socket[] = [];
   let commander: { socket: Socket; notes: { type: string; data: unknown }[] };
   let member: Page;
+  let police: Page;
 
   beforeAll(async () => {
     server = await startServer();
@@ -77,6 +78,7 @@ describe('recording a room', () => {
     const a = await joinAs(chromium.browser, server.url, 'county01', 'county123', ROOM);
     const b = await joinAs(chromium.browser, server.url, 'police', 'dept123', ROOM);
     member = a;
+    police = b;
     await Promise.all([waitDecodingFrom(a, ['police'], 20_000, { audio: true }), waitDecodingFrom(b, ['county01'], 20_000, { audio: true })]);
     commander = await joinWithoutMedia(server.url, 'commander', 'commander123');
     sockets.push(commander.socket);
@@ -134,6 +136,27 @@ describe('recording a room', () => {
     // A unit beside the room's (county-01 is below city, so it reaches it); an unknown room is 404.
     const missing = await fetch(`${server.url}/api/recordings?roomId=no-such-room`, { headers: { authorization: `Bearer ${token}` } });
     expect(missing.status).toBe(404);
+  }, 60_000);
+
+  it('a mic muted longer than ffmpeg waits (10 s) is still recorded after it is unmuted', async () => {
+    const started = await request<{ recording: Recording }>(commander.socket, 'startRecording');
+    if (!started.ok) throw new Error(started.error.message);
+    await sleep(1_000);
+    await police.click('#toggle-mic');
+    await sleep(13_000);
+    await police.click('#toggle-mic');
+    await sleep(4_000);
+    const stopped = await request<{ recording: Recording }>(commander.socket, 'stopRecording');
+    if (!stopped.ok) throw new Error(stopped.error.message);
+    const rec = stopped.data.recording;
+    const policeAudio = rec.tracks.filter((t) => t.kind === 'audio' && t.file.includes('/police-audio-'));
+    console.info('police audio tracks:', JSON.stringify(policeAudio.map((t) => ({ file: t.file, endReason: t.endReason }))));
+    // The track live at the stop covers the time after unmuting: its file has the last seconds.
+    const live = policeAudio.find((t) => t.endReason === null);
+    expect(live, JSON.stringify(policeAudio)).toBeDefined();
+    const p = await probe(path.join(server.dataDir, 'recordings', live!.file));
+    expect(p.codecs).toEqual(['opus']);
+    expect(p.duration).toBeGreaterThanOrEqual(2);
   }, 60_000);
 
   it('files survive kill -9 of the server 8 s into a recording', async () => {
