@@ -8,6 +8,7 @@ import type { types as ms } from 'mediasoup-client';
 import type { ErrorBody } from './errors.js';
 import { FeedState } from './feeds.js';
 import { Id, PublicUser, RoomMode } from './http.js';
+import type { Recording, RecordingState } from './recording.js';
 
 const isPlainObject = (v: unknown): boolean => typeof v === 'object' && v !== null && !Array.isArray(v);
 /** mediasoup's own structures are checked in depth by mediasoup itself; here only their shape. */
@@ -140,6 +141,9 @@ export const requestSchemas = {
   requestFloor: z.object({ emergency: z.boolean().default(false) }),
   /** Lets go of the floor, or leaves the queue. */
   releaseFloor: z.object({}),
+  /** Commanders, operators, admins: records every producer of the caller's room until stopRecording. */
+  startRecording: z.object({}),
+  stopRecording: z.object({}),
 } as const;
 
 export type RequestMethod = keyof typeof requestSchemas;
@@ -193,6 +197,8 @@ export interface ResponseData {
   unwatchFeed: Record<string, never>;
   requestFloor: FloorOutcome;
   releaseFloor: Record<string, never>;
+  startRecording: { recording: Recording };
+  stopRecording: { recording: Recording };
 }
 
 export type CallOutcome = 'declined' | 'missed' | 'cancelled' | 'answered-elsewhere';
@@ -224,6 +230,8 @@ export interface NotificationData {
   floorState: FloorState;
   /** To the member who lost the floor without letting go. */
   floorRevoked: { reason: FloorRevokeReason; byPeerId?: string };
+  /** The room's recording started or stopped; also sent to a member on joining a room being recorded. */
+  recordingState: { recording: RecordingState };
 }
 export type NotificationType = keyof NotificationData;
 export type Notification = { [T in NotificationType]: { type: T; data: NotificationData[T] } }[NotificationType];

@@ -27,6 +27,8 @@ import { PositionLog } from './positions/position-log.js';
 import { floorPriority } from './ptt/priority.js';
 import { RoomManager } from './rooms/room-manager.js';
 import { RoomStore } from './rooms/room-store.js';
+import { RecordingManager } from './recording/recording-manager.js';
+import { RecordingStore } from './recording/recording-store.js';
 import { createRequestHandlers } from './signalling/request-handlers.js';
 import { Presence } from './signalling/presence.js';
 import { createSocketServer } from './signalling/socket-server.js';
@@ -79,11 +81,14 @@ async function main(): Promise<void> {
   const rtmpPushBase = () =>
     config.rtmp ? `rtmp://${config.rtmp.host === '0.0.0.0' ? (config.media.announcedIp ?? '127.0.0.1') : config.rtmp.host}:${config.rtmp.port}/live` : undefined;
 
+  const recordingStore = new RecordingStore(store.redis);
+  const recordings = new RecordingManager({ store: recordingStore, audit, logger, root: path.join(config.dataDir, 'recordings') });
   const presence = new Presence();
   let publicHttpsUrl: string | undefined;
   const app = createApp({
     accounts, tokens, roomStore, rooms, audit, metrics, logger, pool, routerCapabilities, presence,
     redis: store.redis,
+    recordingStore,
     clientConfig: { map: { center: config.map.center, ...(config.map.tileUrl ? { tileUrl: config.map.tileUrl } : {}) } },
     orgTree: () => orgTree,
     feedDeps: { sources, feeds, rtmpPushBase },
@@ -98,7 +103,7 @@ async function main(): Promise<void> {
     servers.push(https.createServer({ cert: readFileSync(config.https.certPath), key: readFileSync(config.https.keyPath) }, app));
   }
   const handlers = createRequestHandlers({
-    rooms, roomStore, orgTree: () => orgTree, audit, positions, messages, markers, presence, calls: new CallRegistry(), feeds, sources,
+    rooms, roomStore, orgTree: () => orgTree, audit, positions, messages, markers, presence, calls: new CallRegistry(), feeds, sources, recordings,
   });
   const io = createSocketServer({
     servers, tokens, handlers, metrics, logger, presence,
@@ -136,6 +141,8 @@ async function main(): Promise<void> {
     if (stopping) return;
     stopping = true;
     logger.info({ signal }, 'shutting down');
+    // Before the rooms close: every recorder's ffmpeg finalises its file.
+    await recordings.stopAll().catch((err: unknown) => logger.error({ err }, 'stopping recordings failed'));
     io.close();
     feeds.closeAll();
     rtmp?.stop();

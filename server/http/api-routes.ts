@@ -12,6 +12,8 @@ import type { RoomStore } from '../rooms/room-store.js';
 import type { Presence } from '../signalling/presence.js';
 import { RateLimiter } from '../signalling/rate-limiter.js';
 import { wallLayoutRoutes } from '../wall/wall-layout-routes.js';
+import { recordingRoutes } from '../recording/recording-routes.js';
+import type { RecordingStore } from '../recording/recording-store.js';
 import { requireAuth, requireRole, type AuthedRequest } from './auth-middleware.js';
 import { parseBody } from './http-errors.js';
 
@@ -28,6 +30,7 @@ export interface ApiDeps {
   redis: Redis;
   presence: Presence;
   clientConfig: ClientConfig;
+  recordingStore: RecordingStore;
 }
 
 export function apiRoutes(deps: ApiDeps): Router {
@@ -59,6 +62,7 @@ export function apiRoutes(deps: ApiDeps): Router {
   const userOf = (req: Request) => (req as AuthedRequest).user;
   router.use(requireAuth(tokens));
   router.use(wallLayoutRoutes({ redis: deps.redis, audit }));
+  router.use(recordingRoutes({ recordingStore: deps.recordingStore, roomStore, orgTree, audit }));
   router.get('/config', (_req, res) => {
     res.json(deps.clientConfig);
   });

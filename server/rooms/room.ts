@@ -12,6 +12,20 @@ import type { FloorEvent } from '../ptt/floor-control.js';
 import { TalkGroup, type PttDeps } from '../ptt/talk-group.js';
 import { Peer, type Notify } from './peer.js';
 import type { RoomDefinition } from './room-store.js';
+import { TypedEmitter } from '../../media/typed-emitter.js';
+
+/** A producer in the room with whose it is (a person's, or a camera feed's). */
+export interface RoomProducer {
+  producer: types.Producer<ProducerAppData>;
+  peerId: string;
+  user: PublicUser;
+}
+
+type RoomEvents = {
+  /** A producer was added (a person published, or a feed's track was piped in); it closes by itself. */
+  producer: [RoomProducer];
+  closed: [];
+};
 
 /**
  * A live room: its peers and its media. When the media worker under it dies, the room rebuilds its
@@ -19,7 +33,7 @@ import type { RoomDefinition } from './room-store.js';
  * A room in PTT mode is a talk group: its audio producers are paused at the server except the floor
  * holder's, so only the holder is forwarded, and a member who joins mid-burst simply consumes it.
  */
-export class Room {
+export class Room extends TypedEmitter<RoomEvents> {
   readonly #peers = new Map<string, Peer>();
   /** Camera feeds shown in this room: peers without a socket, whose producers are piped in. */
   readonly #feeds = new Map<string, FeedPeer>();
@@ -36,6 +50,7 @@ export class Room {
     private readonly logger: Logger,
     ptt: PttDeps,
   ) {
+    super();
     this.#media = media;
     this.#attach(media);
     if (definition.mode === 'ptt') this.#talkGroup = new TalkGroup(definition.id, ptt, (events) => this.#onFloorChange(events));
@@ -131,6 +146,15 @@ export class Room {
       }
     });
     this.#broadcast({ type: 'producerAdded', data: { peerId, producer: producerInfo(producer, producer.appData.source) } });
+    this.emit('producer', { producer, peerId, user: feed.user });
+  }
+
+  /** Every producer now in the room: people's and feeds'. */
+  producers(): RoomProducer[] {
+    return [
+      ...[...this.#peers.values()].flatMap((peer) => peer.media.producers().map((producer) => ({ producer, peerId: peer.id, user: peer.user }))),
+      ...[...this.#feeds.values()].flatMap((feed) => [...feed.producers.values()].map((producer) => ({ producer, peerId: feed.id, user: feed.user }))),
+    ];
   }
 
   setFeedState(peerId: string, state: FeedState): void {
@@ -167,6 +191,7 @@ export class Room {
       { type: 'producerAdded', data: { peerId: peer.id, producer: producerInfo(producer, data.source) } },
       peer.id,
     );
+    this.emit('producer', { producer, peerId: peer.id, user: peer.user });
     return { producerId: producer.id };
   }
 
@@ -213,6 +238,12 @@ export class Room {
     this.#peers.clear();
     this.#feeds.clear();
     this.#media.close();
+    this.emit('closed');
+  }
+
+  /** Sends to every peer in the room. */
+  notifyAll(notification: Notification): void {
+    this.#broadcast(notification);
   }
 
   #ptt(): TalkGroup {

@@ -13,6 +13,8 @@ import type { RoomStore } from '../rooms/room-store.js';
 import type { CallRegistry } from '../calls/call-registry.js';
 import { createCallHandlers } from './call-handlers.js';
 import { createIncidentHandlers } from './incident-handlers.js';
+import { createRecordingHandlers } from './recording-handlers.js';
+import type { RecordingManager } from '../recording/recording-manager.js';
 import type { Presence } from './presence.js';
 import type { Session } from './session.js';
 
@@ -28,22 +30,26 @@ export interface HandlerDeps {
   calls: CallRegistry;
   feeds: FeedManager;
   sources: SourceStore;
+  recordings: RecordingManager;
 }
 
 export type RequestHandlers = {
   [M in RequestMethod]: (session: Session, data: RequestData<M>) => Promise<ResponseData[M]>;
 };
-type OtherMethods = keyof ReturnType<typeof createIncidentHandlers> | keyof ReturnType<typeof createCallHandlers>;
+type OtherMethods =
+  | keyof ReturnType<typeof createIncidentHandlers>
+  | keyof ReturnType<typeof createCallHandlers>
+  | keyof ReturnType<typeof createRecordingHandlers>;
 
 const empty = {} as Record<string, never>;
 
 /** Each request validated by the dispatcher arrives here and only calls into rooms and media. */
 export function createRequestHandlers(deps: HandlerDeps): RequestHandlers {
-  return { ...createRoomHandlers(deps), ...createIncidentHandlers(deps), ...createCallHandlers(deps) };
+  return { ...createRoomHandlers(deps), ...createIncidentHandlers(deps), ...createCallHandlers(deps), ...createRecordingHandlers(deps) };
 }
 
 /** Joining, leaving, and the media requests of a room. */
-function createRoomHandlers({ rooms, roomStore, orgTree, audit, feeds, sources }: HandlerDeps): Omit<RequestHandlers, OtherMethods> {
+function createRoomHandlers({ rooms, roomStore, orgTree, audit, feeds, sources, recordings }: HandlerDeps): Omit<RequestHandlers, OtherMethods> {
   const audited = (session: Session, action: string, target: string, detail?: Record<string, unknown>) =>
     audit.record({ actor: session.user.username, action, target, outcome: 'ok', ...(detail ? { detail } : {}) });
 
@@ -75,6 +81,9 @@ function createRoomHandlers({ rooms, roomStore, orgTree, audit, feeds, sources }
         session.room = room;
         session.peer = peer;
         await audited(session, 'room.join', roomId, { peerId: peer.id });
+        const recording = recordings.state(room.id);
+        // After the reply, so the client knows the room when it hears of the recording.
+        if (recording) setImmediate(() => session.notify({ type: 'recordingState', data: { recording } }));
         return reply;
       }),
 

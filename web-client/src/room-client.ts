@@ -2,6 +2,7 @@ import type { Device } from 'mediasoup-client';
 import type { types } from 'mediasoup-client';
 import type { DispatchMessage, MapMarker, MediaSource, Notification, PeerInfo, Position, ProducerInfo, TransportDirection } from '../../protocol/signalling.js';
 import type { RoomMode } from '../../protocol/http.js';
+import type { RecordingState } from '../../protocol/recording.js';
 import type { DeviceCache } from './device-cache.js';
 import { marks } from './diagnostics.js';
 import { PttFloor } from './ptt-floor.js';
@@ -61,6 +62,8 @@ export class RoomClient {
   /** Dispatched text this member received (and sent), oldest first. */
   readonly messages: DispatchMessage[] = [];
   markers: MapMarker[] = [];
+  /** The room's recording (everyone sees the REC indicator); null when not recording. */
+  recording: RecordingState = null;
   /** Device pixels a new video will be shown at (the UI keeps this current); picks its first layer. */
   displayHeightHint = 0;
   state: ConnectionState = 'connecting';
@@ -412,6 +415,9 @@ export class RoomClient {
       case 'floorState':
         this.floor.onFloorState(n.data);
         return;
+      case 'recordingState':
+        this.recording = n.data.recording;
+        break;
       case 'floorRevoked':
         this.floor.onRevoked(n.data.reason);
         return;

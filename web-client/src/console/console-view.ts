@@ -5,6 +5,7 @@ import type { RoomClient } from '../room-client.js';
 import { syncAudioSinks } from '../ui/audio-sinks.js';
 import { toast } from '../ui/call-ui.js';
 import { renderFeedsPanel } from '../ui/feeds-panel.js';
+import { recordControl } from '../ui/record-control.js';
 import { h } from '../ui/dom.js';
 import { dispatchPanel } from './dispatch-panel.js';
 import { IncidentMap } from './incident-map.js';
@@ -72,7 +73,8 @@ export async function renderConsole(
   const roster = rosterPanel(session, incident.roomId, unitName, (userId) => {
     client.signalling.request('callUser', { userId }).then(() => toast(`${t('call.ringing')}…`), (err: Error) => toast(`${t('call.failed')}: ${err.message}`));
   });
-  const head = h('div', { class: 'console-head' }, h('h2', {}, incident.name), switcher, presetBar,
+  const rec = recordControl(client, session.user);
+  const head = h('div', { class: 'console-head' }, h('h2', {}, incident.name), rec.el, switcher, presetBar,
     h('button', { type: 'button', class: 'leave', id: 'leave', onclick: () => ctx.onLeave() }, t('room.leave')));
   // Camera feeds (drones, body cameras, 布控球, CCTV) are watched into the incident, then placed like any source.
   const feeds = renderFeedsPanel(client, { token: session.token, user: session.user, compact: true });
@@ -110,6 +112,7 @@ export async function renderConsole(
   const onResize = () => map.refresh();
   window.addEventListener('resize', onResize);
   return () => {
+    rec.dispose();
     unsubscribe();
     whenOnline();
     wall.dispose();

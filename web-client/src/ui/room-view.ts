@@ -6,6 +6,7 @@ import { syncAudioSinks } from './audio-sinks.js';
 import { h } from './dom.js';
 import { feedStateText, renderFeedsPanel } from './feeds-panel.js';
 import { renderPttPanel } from './ptt-panel.js';
+import { recordControl } from './record-control.js';
 
 interface Tile {
   el: HTMLElement;
@@ -44,7 +45,8 @@ export function renderRoom(
     h('button', { type: 'button', id: 'page-next', onclick: () => setPage(page + 1) }, '›'),
     perPageSelect,
   );
-  const controls = h('div', { class: 'controls' }, micButton, camButton, micSelect, camSelect, pager,
+  const rec = recordControl(client, ctx.user);
+  const controls = h('div', { class: 'controls' }, micButton, camButton, micSelect, camSelect, pager, rec.el,
     h('button', { type: 'button', class: 'leave', id: 'leave', onclick: () => ctx.onLeave() }, t('room.leave')));
   const feedsPanel = renderFeedsPanel(client, { token: ctx.token, user: ctx.user });
   const ptt = renderPttPanel(client);
