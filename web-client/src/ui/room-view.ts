@@ -120,6 +120,8 @@ export function renderRoom(
     // A talk group is voice only.
     camButton.hidden = camSelect.hidden = client.mode === 'ptt';
     self.muted.hidden = !micPaused;
+    // The dominant speaker may be this member: their own tile is outlined like anyone's.
+    self.el.classList.toggle('speaking', client.activeSpeaker !== null && client.activeSpeaker === client.peerId);
     micButton.classList.toggle('off', micPaused);
     camButton.classList.toggle('off', camPaused);
 
