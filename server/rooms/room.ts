@@ -39,6 +39,7 @@ export class Room extends TypedEmitter<RoomEvents> {
   readonly #feeds = new Map<string, FeedPeer>();
   #media: MediaRoom;
   #closed = false;
+  #activeSpeaker: string | null = null;
   readonly #talkGroup: TalkGroup | undefined;
   /** Gate changes run one after another, in the order the floor changed. */
   #gating: Promise<void> = Promise.resolve();
@@ -84,6 +85,9 @@ export class Room extends TypedEmitter<RoomEvents> {
     this.#peers.set(id, peer);
     this.#talkGroup?.add(id, user);
     this.#broadcast({ type: 'peerJoined', data: { peer: peer.info() } }, id);
+    // The observer only speaks on a change: a newcomer is told who is speaking now.
+    const speaking = this.#activeSpeaker;
+    if (speaking && this.#peers.has(speaking)) setImmediate(() => peer.notify({ type: 'activeSpeaker', data: { peerId: speaking } }));
     return {
       peer,
       reply: {
@@ -293,7 +297,10 @@ export class Room extends TypedEmitter<RoomEvents> {
   }
 
   #attach(media: MediaRoom): void {
-    media.on('dominantSpeaker', (peerId) => this.#broadcast({ type: 'activeSpeaker', data: { peerId } }));
+    media.on('dominantSpeaker', (peerId) => {
+      this.#activeSpeaker = peerId;
+      this.#broadcast({ type: 'activeSpeaker', data: { peerId } });
+    });
     media.on('routerClosed', () => {
       if (!this.#closed) void this.#rebuildMedia();
     });
