@@ -5,13 +5,16 @@ set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
 
-# ffmpeg pulls and transcodes camera feeds; nginx with its RTMP module receives drone pushes.
-runtime_pkgs=(redis-server openssl ca-certificates ffmpeg nginx-light libnginx-mod-rtmp)
+# ffmpeg pulls and transcodes camera feeds; nginx with its RTMP module receives drone pushes;
+# Kamailio is the SIP edge (its WebSocket module carries the server's own user agent, TLS for SIPS).
+runtime_pkgs=(redis-server openssl ca-certificates ffmpeg nginx-light libnginx-mod-rtmp
+  kamailio kamailio-websocket-modules kamailio-tls-modules kamailio-extra-modules)
 build_pkgs=(meson ninja-build pkg-config g++ make python3 libuv1-dev libsrtp2-dev libabsl-dev libssl-dev libusrsctp-dev nlohmann-json3-dev)
 # GStreamer's RTSP server (driven by Debian's python3-gi) plays the cameras in tests and benchmarks;
-# nftables and iproute2 (tc) make the bad networks of the network tests.
+# nftables and iproute2 (tc) make the bad networks of the network tests; SIPp (sip-tester) and
+# baresip are the real SIP peers of the SIP tests and benchmark.
 test_pkgs=(chromium fonts-noto-cjk nftables iproute2 python3-gi gir1.2-gst-rtsp-server-1.0 gstreamer1.0-plugins-base
-  gstreamer1.0-plugins-good gstreamer1.0-plugins-bad gstreamer1.0-plugins-ugly gstreamer1.0-libav)
+  gstreamer1.0-plugins-good gstreamer1.0-plugins-bad gstreamer1.0-plugins-ugly gstreamer1.0-libav sip-tester baresip)
 
 pkgs=("${runtime_pkgs[@]}" "${build_pkgs[@]}")
 [ "${1:-}" = "--test" ] && pkgs+=("${test_pkgs[@]}")
