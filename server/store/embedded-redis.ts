@@ -1,7 +1,9 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdir, readFile, rm } from 'node:fs/promises';
+import { access, mkdir, readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
 import type { Logger } from 'pino';
+
+const SETPRIV = '/usr/bin/setpriv';
 
 /**
  * The embedded default store: a redis-server child on a unix socket in the data directory, with
@@ -24,9 +26,14 @@ export class EmbeddedRedis {
   async start(): Promise<void> {
     await mkdir(this.dir, { recursive: true });
     await this.#stopLeftover();
+    // setpriv (util-linux) makes the kernel send SIGTERM to redis-server when the server process dies,
+    // even by kill -9; redis then shuts down cleanly (AOF flushed) instead of lingering as an orphan.
+    const watchdog = (await access(SETPRIV).then(() => true, () => false)) ? [SETPRIV, '--pdeathsig', 'TERM', '--'] : [];
+    const [command, ...prefix] = [...watchdog, this.serverBin];
     const child = spawn(
-      this.serverBin,
+      command!,
       [
+        ...prefix,
         '--port', '0',
         '--unixsocket', this.socketPath,
         '--unixsocketperm', '700',
@@ -74,7 +81,7 @@ export class EmbeddedRedis {
     await Promise.race([exited, new Promise((r) => setTimeout(r, 5000))]);
   }
 
-  /** A server killed with -9 leaves its redis-server running: stop it so the socket is ours. */
+  /** A redis-server left running on our socket (no setpriv, or started by hand): stop it so the socket is ours. */
   async #stopLeftover(): Promise<void> {
     const pidFile = path.join(this.dir, 'redis.pid');
     const pid = Number((await readFile(pidFile, 'utf8').catch(() => '')).trim());
