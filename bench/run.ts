@@ -1,9 +1,10 @@
 /** npm run bench -- NAME : runs one benchmark, prints its table and writes bench/results/NAME.json. */
 import { benchIngest } from './ingest.js';
 import { benchJoin } from './join.js';
+import { benchLoad } from './load.js';
 import { benchPtt } from './ptt.js';
 
-const benches: Record<string, () => Promise<void>> = { join: () => benchJoin(), ingest: () => benchIngest(), ptt: () => benchPtt() };
+const benches: Record<string, () => Promise<void>> = { join: () => benchJoin(), ingest: () => benchIngest(), ptt: () => benchPtt(), load: () => benchLoad() };
 
 const name = process.argv[2] ?? '';
 const bench = benches[name];

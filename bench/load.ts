@@ -1,0 +1,268 @@
+/**
+ * load: what the server forwards per core, against a plain mediasoup router, and what a consultation
+ * room of many endpoints costs. Endpoints are lightweight (bench/load/): real ICE, DTLS and SRTP from
+ * this process, pre-encoded VP8 at 300 kbps, received packets counted from RTP headers, no decoding.
+ * This process is the generator: its CPU is measured apart from the server's.
+ *
+ * - streams_per_core: forwarded video streams (consumers) one mediasoup worker carries through the
+ *   project's rooms with under 0.5 % loss, ramping viewers of 10 publishers. Where the worker is not
+ *   saturated before the generator runs out, it is the measured consumers divided by the worker's
+ *   CPU (a fraction of one core) at the largest passing step, and the result says "extrapolated".
+ * - baseline_streams_per_core: the same ramp against a plain mediasoup router with default settings.
+ * - the consultation room: LOAD_ENDPOINTS endpoints (default 60) all publishing; the first shows 16
+ *   tiles (city), the next 15 show 9 (counties), the rest show the city's spotlight (townships).
+ *   server_cores_for_207 takes the measured cost per consumer (from the ramp) and per publishing
+ *   endpoint (from this room) to the city's 207 endpoints.
+ */
+import os from 'node:os';
+import { login, mediaOverview, startServer, type RunningServer } from '../test/helpers/server-process.js';
+import { BaselineRoom, type BaselineEndpoint } from './load/baseline-room.js';
+import { LiteEndpoint } from './load/lite-endpoint.js';
+import { createCertificate, type LiteCertificate } from './load/lite-transport.js';
+import { Pacer } from './load/pacer.js';
+import { CpuMeter, rssMb } from './load/proc-stats.js';
+import { loadVp8Clip, type Vp8Clip } from './load/vp8-clip.js';
+import { machine, percentile, writeResult } from './stats.js';
+
+const PUBLISHERS = 10;
+const VIEWERS_PER_STEP = 5;
+const MAX_VIEWERS = Number(process.env['LOAD_MAX_VIEWERS'] ?? 80);
+const SETTLE_MS = 2000;
+const MEASURE_MS = 5000;
+const LOSS_LIMIT_PCT = 0.5;
+const JOIN_PARALLELISM = 4;
+
+interface Step {
+  consumers: number;
+  workerCores: number;
+  generatorCores: number;
+  lossPct: number;
+}
+
+interface Ramp {
+  steps: Step[];
+  streamsPerCore: number;
+  method: 'measured' | 'extrapolated';
+}
+
+interface Viewer {
+  resetStats(): void;
+  stats(): { received: number; lost: number };
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+async function inBatches<T>(count: number, make: (i: number) => Promise<T>): Promise<T[]> {
+  const out: T[] = [];
+  for (let i = 0; i < count; i += JOIN_PARALLELISM) {
+    out.push(...(await Promise.all(Array.from({ length: Math.min(JOIN_PARALLELISM, count - i) }, (_, k) => make(i + k)))));
+  }
+  return out;
+}
+
+/** One measuring window: loss over every viewer, worker and generator CPU. */
+async function measure(viewers: Viewer[], workerPids: number[], consumers: number): Promise<Step> {
+  await sleep(SETTLE_MS);
+  for (const v of viewers) v.resetStats();
+  const worker = new CpuMeter(() => workerPids);
+  const generator = new CpuMeter(() => [process.pid]);
+  await Promise.all([worker.begin(), generator.begin()]);
+  await sleep(MEASURE_MS);
+  const [workerCores, generatorCores] = await Promise.all([worker.cores(), generator.cores()]);
+  let received = 0;
+  let lost = 0;
+  for (const v of viewers) {
+    const s = v.stats();
+    received += s.received;
+    lost += s.lost;
+  }
+  return { consumers, workerCores, generatorCores, lossPct: received + lost === 0 ? 100 : (100 * lost) / (received + lost) };
+}
+
+/** Adds viewers until loss passes the limit, the worker saturates, or the generator runs out. */
+async function ramp(label: string, addViewers: (n: number) => Promise<Viewer[]>, consumers: () => number, workerPids: number[]): Promise<Ramp> {
+  const steps: Step[] = [];
+  const viewers: Viewer[] = [];
+  while (viewers.length < MAX_VIEWERS) {
+    viewers.push(...(await addViewers(VIEWERS_PER_STEP)));
+    const step = await measure(viewers, workerPids, consumers());
+    steps.push(step);
+    console.log(`${label}: ${step.consumers} streams, worker ${(step.workerCores * 100).toFixed(0)} %, generator ${(step.generatorCores * 100).toFixed(0)} %, loss ${step.lossPct.toFixed(2)} %`);
+    if (step.lossPct >= LOSS_LIMIT_PCT || step.workerCores >= 0.95 || step.generatorCores >= 0.9) break;
+  }
+  const passing = steps.filter((s) => s.lossPct < LOSS_LIMIT_PCT);
+  const best = passing.at(-1);
+  if (!best) return { steps, streamsPerCore: 0, method: 'measured' };
+  const saturated = best.workerCores >= 0.85 || passing.length < steps.length;
+  return {
+    steps,
+    streamsPerCore: Math.round(saturated ? best.consumers / Math.min(1, best.workerCores) : best.consumers / best.workerCores),
+    method: saturated ? 'measured' : 'extrapolated',
+  };
+}
+
+async function projectRamp(server: RunningServer, clip: Vp8Clip, cert: LiteCertificate, workerPids: number[]): Promise<Ramp> {
+  const token = await login(server.url, 'commander', 'commander123');
+  const pacer = new Pacer(clip);
+  const all: LiteEndpoint[] = [];
+  const join = async (publish: boolean) => {
+    const e = await LiteEndpoint.connect(server.url, token, cert);
+    all.push(e);
+    await e.join('county-01-room', publish);
+    return e;
+  };
+  try {
+    const publishers = await inBatches(PUBLISHERS, () => join(true));
+    for (const p of publishers) pacer.add(p);
+    pacer.start();
+    return await ramp(
+      'rooms',
+      (n) =>
+        inBatches(n, async () => {
+          const v = await join(false);
+          for (const p of publishers) await v.show(p.producerId!, 360);
+          return v;
+        }),
+      () => all.reduce((n, e) => n + e.consumerCount, 0),
+      workerPids,
+    );
+  } finally {
+    pacer.stop();
+    for (const e of all) e.close();
+  }
+}
+
+async function baselineRamp(clip: Vp8Clip, cert: LiteCertificate): Promise<Ramp> {
+  const room = await BaselineRoom.create();
+  const pacer = new Pacer(clip);
+  const all: BaselineEndpoint[] = [];
+  try {
+    const publishers = await inBatches(PUBLISHERS, async () => {
+      const e = await room.endpoint(cert);
+      all.push(e);
+      await e.publish();
+      return e;
+    });
+    for (const p of publishers) pacer.add(p);
+    pacer.start();
+    return await ramp(
+      'baseline',
+      (n) =>
+        inBatches(n, async () => {
+          const v = await room.endpoint(cert);
+          all.push(v);
+          for (const p of publishers) await v.show(p.producer!);
+          return { resetStats: () => v.resetStats(), stats: () => ({ received: v.received, lost: v.lost }) };
+        }),
+      () => all.reduce((n, e) => n + e.consumerCount, 0),
+      [room.worker.pid],
+    );
+  } finally {
+    pacer.stop();
+    for (const e of all) e.close();
+    room.close();
+  }
+}
+
+/** Tiles each endpoint shows in the consultation layout, by its place in the join order. */
+function tilesFor(index: number): number {
+  if (index === 0) return 16;
+  if (index <= 15) return 9;
+  return 1;
+}
+
+function consultationConsumers(endpoints: number): number {
+  let n = 0;
+  for (let i = 0; i < endpoints; i++) n += Math.min(tilesFor(i), endpoints - 1);
+  return n;
+}
+
+async function consultation(server: RunningServer, clip: Vp8Clip, cert: LiteCertificate, serverPids: number[], endpoints: number) {
+  const token = await login(server.url, 'commander', 'commander123');
+  const rssBefore = (await Promise.all(serverPids.map(rssMb))).reduce((a, b) => a + b, 0);
+  const pacer = new Pacer(clip);
+  const all: LiteEndpoint[] = [];
+  try {
+    const joined = await inBatches(endpoints, async () => {
+      const e = await LiteEndpoint.connect(server.url, token, cert);
+      all.push(e);
+      await e.join('city-consultation', true);
+      pacer.add(e);
+      return e;
+    });
+    pacer.start();
+    // The spotlight is the city's (first) endpoint; counties and the city page through the others.
+    const producers = joined.map((e) => e.producerId!);
+    await inBatches(endpoints, async (i) => {
+      const e = joined[i]!;
+      const others = producers.filter((_, k) => k !== i);
+      for (const id of others.slice(0, tilesFor(i))) await e.show(id, tilesFor(i) === 1 ? 720 : 360);
+    });
+    const step = await measure(joined, serverPids, joined.reduce((n, e) => n + e.consumerCount, 0));
+    const rssAfter = (await Promise.all(serverPids.map(rssMb))).reduce((a, b) => a + b, 0);
+    return { step, joinMs: joined.map((e) => e.joinMs), memPerEndpoint: (rssAfter - rssBefore) / endpoints, lateFrames: pacer.lateFrames };
+  } finally {
+    pacer.stop();
+    for (const e of all) e.close();
+  }
+}
+
+export async function benchLoad(): Promise<void> {
+  const endpoints = Number(process.env['LOAD_ENDPOINTS'] ?? 60);
+  const clip = await loadVp8Clip({ kbps: 300, width: 640, height: 360, fps: 30, seconds: 10 });
+  const cert = await createCertificate();
+  const server = await startServer({ workers: 1 });
+  try {
+    const admin = await login(server.url, 'admin', 'admin123');
+    const workerPids = (await mediaOverview(server.url, admin)).workers.map((w) => w.pid);
+    const serverPids = [server.pid, ...workerPids];
+    // The consultation first, on a fresh server, so its memory figure is its own.
+    const room = await consultation(server, clip, cert, serverPids, endpoints);
+    await sleep(1000);
+    const rooms = await projectRamp(server, clip, cert, workerPids);
+    const baseline = await baselineRamp(clip, cert);
+
+    // Cost model for 207 endpoints: worker CPU per forwarded stream from the ramp; what remains of
+    // the consultation room's CPU is per publishing endpoint (receiving, signalling, the node process).
+    const best = rooms.steps.filter((s) => s.lossPct < LOSS_LIMIT_PCT).at(-1);
+    const perConsumer = best ? best.workerCores / best.consumers : 0;
+    const perEndpoint = Math.max(0, (room.step.workerCores - perConsumer * room.step.consumers) / endpoints);
+    const cores207 = perEndpoint * 207 + perConsumer * consultationConsumers(207);
+
+    const result = {
+      endpoints,
+      loss_pct: Number(room.step.lossPct.toFixed(3)),
+      server_cpu_pct_per_core: Number(((100 * room.step.workerCores) / os.cpus().length).toFixed(1)),
+      join_p95_ms: Math.round(percentile(room.joinMs, 95)),
+      mem_mb_per_endpoint: Number(room.memPerEndpoint.toFixed(2)),
+      streams_per_core: rooms.streamsPerCore,
+      baseline_streams_per_core: baseline.streamsPerCore,
+      server_cores_for_207: Number(cores207.toFixed(2)),
+      machine: machine(),
+      notes: {
+        streams_per_core: rooms.method,
+        baseline_streams_per_core: baseline.method,
+        server_cores_for_207: endpoints >= 207 ? 'measured' : `extrapolated from ${endpoints} endpoints measured (cost per stream ${(perConsumer * 1000).toFixed(2)} mcore, per endpoint ${(perEndpoint * 1000).toFixed(2)} mcore)`,
+        consultation_consumers: room.step.consumers,
+        consultation_consumers_207: consultationConsumers(207),
+        generator_cores: Number(room.step.generatorCores.toFixed(2)),
+        generator_late_frames: room.lateFrames,
+        ramp: rooms.steps,
+        baseline_ramp: baseline.steps,
+      },
+    };
+    console.table({
+      endpoints: result.endpoints,
+      'loss %': result.loss_pct,
+      'server CPU % per core': result.server_cpu_pct_per_core,
+      'join p95 ms': result.join_p95_ms,
+      'MB per endpoint': result.mem_mb_per_endpoint,
+      'streams per core': `${result.streams_per_core} (${rooms.method})`,
+      'baseline streams per core': `${result.baseline_streams_per_core} (${baseline.method})`,
+      'server cores for 207': result.server_cores_for_207,
+    });
+    console.log(`wrote ${await writeResult('load', result)}`);
+  } finally {
+    await server.stop();
+  }
+}

@@ -1,0 +1,193 @@
+/**
+ * A load endpoint: joins a room over the same socket.io protocol as the web client, publishes one
+ * pre-encoded VP8 stream and receives what it is told to show, without decoding anything.
+ */
+import { randomInt } from 'node:crypto';
+import { io, type Socket } from 'socket.io-client';
+import {
+  SocketEvent,
+  type Notification,
+  type Reply,
+  type RequestData,
+  type RequestMethod,
+  type ResponseData,
+} from '../../protocol/signalling.js';
+import { LiteTransport, type LiteCertificate } from './lite-transport.js';
+import type { Vp8Frame } from './vp8-clip.js';
+
+const VIDEO_PT = 96;
+const REQUEST_TIMEOUT_MS = 20_000;
+
+/** Per received stream: packets counted and losses inferred from sequence-number gaps. */
+class StreamCounter {
+  received = 0;
+  lost = 0;
+  #lastSeq: number | undefined;
+
+  add(seq: number): void {
+    this.received++;
+    if (this.#lastSeq !== undefined) {
+      const gap = (seq - this.#lastSeq + 0x10000) & 0xffff;
+      // A gap under half the sequence space is loss; anything else is a late or repeated packet.
+      if (gap > 1 && gap < 0x8000) this.lost += gap - 1;
+      if (gap === 0 || gap >= 0x8000) return;
+    }
+    this.#lastSeq = seq;
+  }
+}
+
+export interface EndpointStats {
+  received: number;
+  lost: number;
+  streams: number;
+  bytesSent: number;
+}
+
+export class LiteEndpoint {
+  readonly #counters = new Map<number, StreamCounter>();
+  readonly #consumers = new Map<string, string>();
+  readonly #shownSsrcs = new Set<number>();
+  readonly ssrc = randomInt(1, 0xffffffff);
+  #seq = randomInt(0, 0xffff);
+  #send: LiteTransport | undefined;
+  #recv: LiteTransport | undefined;
+  /** Producers of the others, as the server announces them. */
+  readonly videoProducers = new Map<string, string>();
+  peerId = '';
+  producerId: string | undefined;
+  joinMs = 0;
+
+  private constructor(
+    private readonly socket: Socket,
+    private readonly cert: LiteCertificate,
+  ) {
+    socket.on(SocketEvent.Notification, (n: Notification) => this.#onNotification(n));
+  }
+
+  static async connect(url: string, token: string, cert: LiteCertificate): Promise<LiteEndpoint> {
+    const socket = io(url, { auth: { token }, transports: ['websocket'], reconnection: false, forceNew: true });
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error('signalling connect timed out')), REQUEST_TIMEOUT_MS);
+      socket.once('connect', () => {
+        clearTimeout(timer);
+        resolve();
+      });
+      socket.once('connect_error', (err) => {
+        clearTimeout(timer);
+        reject(err);
+      });
+    });
+    return new LiteEndpoint(socket, cert);
+  }
+
+  /** Joins, and with publish, is sending video when this resolves: joinMs measures that. */
+  async join(roomId: string, publish: boolean): Promise<void> {
+    const started = performance.now();
+    const joined = await this.#request('joinRoom', { roomId });
+    this.peerId = joined.peerId;
+    for (const peer of joined.peers) {
+      for (const p of peer.producers) if (p.kind === 'video') this.videoProducers.set(p.id, peer.id);
+    }
+    await this.#request('setRtpCapabilities', { rtpCapabilities: joined.routerRtpCapabilities });
+    this.#recv = await this.#transport('recv');
+    this.#recv.onRtp = (p) => {
+      // Only the media of what is shown: not RTX, nor the bandwidth probe's padding stream.
+      if (!this.#shownSsrcs.has(p.ssrc)) return;
+      let counter = this.#counters.get(p.ssrc);
+      if (!counter) this.#counters.set(p.ssrc, (counter = new StreamCounter()));
+      counter.add(p.seq);
+    };
+    if (publish) {
+      this.#send = await this.#transport('send');
+      const { producerId } = await this.#request('produce', {
+        transportId: this.#sendId!,
+        kind: 'video',
+        source: 'camera',
+        rtpParameters: {
+          mid: '0',
+          codecs: [{ mimeType: 'video/VP8', payloadType: VIDEO_PT, clockRate: 90000, rtcpFeedback: [{ type: 'nack' }, { type: 'ccm', parameter: 'fir' }, { type: 'nack', parameter: 'pli' }] }],
+          headerExtensions: [],
+          encodings: [{ ssrc: this.ssrc }],
+          rtcp: { cname: `load-${this.ssrc}`, reducedSize: true },
+        },
+      });
+      this.producerId = producerId;
+    }
+    this.joinMs = performance.now() - started;
+  }
+
+  /** Receives this producer's video at the given tile height; resumed at once, as the web client does. */
+  async show(producerId: string, displayHeight: number): Promise<void> {
+    if ([...this.#consumers.values()].includes(producerId)) return;
+    const r = await this.#request('consume', { producerId, displayHeight });
+    this.#consumers.set(r.consumerId, producerId);
+    const ssrc = r.rtpParameters.encodings?.[0]?.ssrc;
+    if (ssrc !== undefined) this.#shownSsrcs.add(ssrc);
+    await this.#request('setConsumerPaused', { consumerId: r.consumerId, paused: false });
+  }
+
+  async hide(producerId: string): Promise<void> {
+    for (const [consumerId, id] of this.#consumers) {
+      if (id !== producerId) continue;
+      this.#consumers.delete(consumerId);
+      await this.#request('closeConsumer', { consumerId });
+    }
+  }
+
+  get consumerCount(): number {
+    return this.#consumers.size;
+  }
+
+  /** Sends one frame of the shared clip (the caller paces frames and sets the PictureID). */
+  sendFrame(frame: Vp8Frame, timestamp: number): void {
+    const send = this.#send;
+    if (!send) return;
+    frame.payloads.forEach((payload, i) => {
+      this.#seq = (this.#seq + 1) & 0xffff;
+      send.sendRtp({ payloadType: VIDEO_PT, sequenceNumber: this.#seq, timestamp, ssrc: this.ssrc, marker: i === frame.payloads.length - 1 }, payload);
+    });
+  }
+
+  stats(): EndpointStats {
+    let received = 0;
+    let lost = 0;
+    for (const c of this.#counters.values()) {
+      received += c.received;
+      lost += c.lost;
+    }
+    return { received, lost, streams: this.#counters.size, bytesSent: this.#send?.bytesSent ?? 0 };
+  }
+
+  resetStats(): void {
+    this.#counters.clear();
+  }
+
+  close(): void {
+    this.#send?.close();
+    this.#recv?.close();
+    this.socket.close();
+  }
+
+  #sendId: string | undefined;
+
+  async #transport(direction: 'send' | 'recv'): Promise<LiteTransport> {
+    const params = await this.#request('createTransport', { direction });
+    if (direction === 'send') this.#sendId = params.transportId;
+    const transport = await LiteTransport.create(params);
+    await this.#request('connectTransport', { transportId: params.transportId, dtlsParameters: LiteTransport.dtlsParameters(this.cert) });
+    await transport.connect(this.cert);
+    return transport;
+  }
+
+  #onNotification(n: Notification): void {
+    if (n.type === 'producerAdded' && n.data.producer.kind === 'video') this.videoProducers.set(n.data.producer.id, n.data.peerId);
+    else if (n.type === 'producerRemoved') this.videoProducers.delete(n.data.producerId);
+    else if (n.type === 'consumerClosed') this.#consumers.delete(n.data.consumerId);
+  }
+
+  async #request<M extends RequestMethod>(method: M, data: RequestData<M>): Promise<ResponseData[M]> {
+    const reply = (await this.socket.timeout(REQUEST_TIMEOUT_MS).emitWithAck(SocketEvent.Request, { method, data })) as Reply<M>;
+    if (!reply.ok) throw new Error(`${method}: ${reply.error.code} ${reply.error.message}`);
+    return reply.data;
+  }
+}
