@@ -78,7 +78,10 @@ export class RoomClient {
   /** The recv transport of the join in progress, for consumes sent before it exists. */
   #recvReady: Promise<types.Transport> | undefined;
   readonly #producers = new Map<MediaSource, types.Producer>();
-  readonly #hiddenVideo = new Set<string>();
+  /** Video producers the UI shows: only these are consumed (no full mesh in a large room). */
+  readonly #shownVideo = new Set<string>();
+  /** Producers with a consume on its way, so a second call does not make a second consumer. */
+  readonly #consuming = new Set<string>();
   readonly #listeners = new Set<Listener>();
   /** Mute state survives a rejoin: sources paused before it are paused again after it. */
   #pausedAtTeardown = new Set<MediaSource>();
@@ -164,15 +167,18 @@ export class RoomClient {
     await this.signalling.request('unwatchFeed', { sourceId });
   }
 
-  /** Videos the UI does not show are paused at the server, so they cost no bandwidth. */
-  async setHiddenVideos(producerIds: Set<string>): Promise<void> {
-    this.#hiddenVideo.clear();
-    for (const id of producerIds) this.#hiddenVideo.add(id);
-    await Promise.all(
-      [...this.consumers.entries()]
-        .filter(([, c]) => c.kind === 'video')
-        .map(([producerId, consumer]) => this.#applyVisibility(producerId, consumer)),
-    );
+  /**
+   * The videos the UI shows now. Only these are received: one coming into view is consumed, one going
+   * out of view has its consumer closed, so a viewer of a 200-endpoint room costs the server its page.
+   */
+  async setShownVideos(producerIds: ReadonlySet<string>): Promise<void> {
+    const added = [...producerIds].filter((id) => !this.#shownVideo.has(id));
+    const removed = [...this.#shownVideo].filter((id) => !producerIds.has(id));
+    if (added.length === 0 && removed.length === 0) return;
+    this.#shownVideo.clear();
+    for (const id of producerIds) this.#shownVideo.add(id);
+    const generation = this.#generation;
+    await Promise.all([...removed.map((id) => this.#stopReceiving(id)), ...added.map((id) => this.#consume(id, generation))]);
   }
 
   /** Reports the size a video is shown at; the server picks the simulcast layer to match. */
@@ -205,6 +211,8 @@ export class RoomClient {
       this.mode = joined.mode;
       this.floor.reset(joined.floor);
       for (const peer of joined.peers) this.#addPeer(peer);
+      // The UI lays out the new peers now and says which videos it shows, so those are consumed below.
+      this.#changed();
       const device = await this.local.devices.load(joined.routerRtpCapabilities);
       this.#device = device;
       marks['deviceLoaded'] ??= performance.now();
@@ -316,8 +324,9 @@ export class RoomClient {
 
   async #consume(producerId: string, generation: number): Promise<void> {
     const recvReady = this.#recvReady;
-    if (!recvReady || this.consumers.has(producerId)) return;
-    if (this.local.receiveVideo === false && this.#kindOf(producerId) === 'video') return;
+    if (!recvReady || this.consumers.has(producerId) || this.#consuming.has(producerId)) return;
+    if (this.#kindOf(producerId) === 'video' && (this.local.receiveVideo === false || !this.#shownVideo.has(producerId))) return;
+    this.#consuming.add(producerId);
     try {
       const r = await this.signalling.request('consume', { producerId, displayHeight: this.displayHeightHint });
       const recv = await recvReady;
@@ -329,8 +338,11 @@ export class RoomClient {
       else marks['firstAudioConsumer'] ??= performance.now();
       consumer.on('trackended', () => this.#dropConsumer(producerId));
       if (consumer.kind === 'audio') marks['firstAudioResumed'] ??= performance.now(); // the server sends audio at once
-      else if (this.#hiddenVideo.has(producerId)) consumer.pause();
-      else {
+      else if (!this.#shownVideo.has(producerId)) {
+        // Scrolled out of view while the consume was on its way.
+        await this.#stopReceiving(producerId);
+        return;
+      } else {
         // Resumed once the path is up: the key frame the resume asks for must not be sent into a
         // transport that drops it, because the publisher ignores a second request for a while.
         await whenConnected(recv, 3000);
@@ -339,6 +351,8 @@ export class RoomClient {
       this.#changed();
     } catch (err) {
       console.warn('consume failed', producerId, err);
+    } finally {
+      this.#consuming.delete(producerId);
     }
   }
 
@@ -355,12 +369,12 @@ export class RoomClient {
     return this.#send && !this.#send.closed ? this.#send.getStats() : undefined;
   }
 
-  async #applyVisibility(producerId: string, consumer: types.Consumer): Promise<void> {
-    const hide = this.#hiddenVideo.has(producerId);
-    if (hide === consumer.paused) return;
-    if (hide) consumer.pause();
-    else consumer.resume();
-    await this.signalling.request('setConsumerPaused', { consumerId: consumer.id, paused: hide }).catch(() => undefined);
+  /** Closes a video consumer at both ends: a hidden video costs the server nothing. */
+  async #stopReceiving(producerId: string): Promise<void> {
+    const consumer = this.consumers.get(producerId);
+    if (!consumer || consumer.kind !== 'video') return;
+    this.#dropConsumer(producerId);
+    await this.signalling.request('closeConsumer', { consumerId: consumer.id }).catch(() => undefined);
   }
 
   #dropConsumer(producerId: string): void {

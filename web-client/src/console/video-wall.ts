@@ -80,11 +80,6 @@ export class VideoWall {
     this.save(this.#layout);
   }
 
-  /** Producer ids shown on a tile. */
-  visibleProducers(): Set<string> {
-    return new Set(this.#tiles.flatMap((t) => (t.producerId ? [t.producerId] : [])));
-  }
-
   #build(): void {
     const { cols, rows, cells } = wallCells(this.#layout);
     this.el.style.gridTemplateColumns = `repeat(${cols}, 1fr)`;
@@ -126,9 +121,9 @@ export class VideoWall {
         }
       }
     });
-    const visible = this.visibleProducers();
-    const hidden = new Set(sources.flatMap((s) => (s.videoProducerId && !visible.has(s.videoProducerId) ? [s.videoProducerId] : [])));
-    void this.client.setHiddenVideos(hidden).catch(() => undefined);
+    // Only what is on a tile is received; the rest of the room's video is not consumed at all.
+    const onTiles = new Set(shown.flatMap((key) => byKey.get(key ?? '')?.videoProducerId ?? []));
+    void this.client.setShownVideos(onTiles).catch(() => undefined);
   }
 
   /** Tiles as laid out, with sources nobody placed yet filling the empty ones (not saved). */

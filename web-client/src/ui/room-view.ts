@@ -125,14 +125,14 @@ export function renderRoom(
     micButton.classList.toggle('off', micPaused);
     camButton.classList.toggle('off', camPaused);
 
-    const hidden = new Set<string>();
+    const shown = new Set<string>();
     for (const [peerId, peer] of client.peers) {
       const tile = tileFor(peerId, peer.info.user.displayName);
       const producers = [...peer.producers.values()];
       const videoInfo = producers.find((p) => p.kind === 'video');
       const audioInfo = producers.find((p) => p.kind === 'audio');
       const videoConsumer = videoInfo ? client.consumers.get(videoInfo.id) : undefined;
-      if (videoInfo && !visible.includes(peerId)) hidden.add(videoInfo.id);
+      if (videoInfo && visible.includes(peerId)) shown.add(videoInfo.id);
       if (tile.videoProducerId !== videoConsumer?.producerId) {
         tile.videoProducerId = videoConsumer?.producerId;
         tile.video.srcObject = videoConsumer ? new MediaStream([videoConsumer.track]) : null;
@@ -170,7 +170,7 @@ export function renderRoom(
     gallery.style.gridTemplateRows = `repeat(${rows}, 1fr)`;
     const wanted = visible.map((id) => tiles.get(id)?.el).filter((el): el is HTMLElement => Boolean(el));
     if (wanted.length !== gallery.children.length || wanted.some((el, i) => gallery.children[i] !== el)) gallery.replaceChildren(...wanted);
-    void client.setHiddenVideos(hidden).catch(() => undefined);
+    void client.setShownVideos(shown).catch(() => undefined);
   }
 
   async function toggle(source: 'mic' | 'camera'): Promise<void> {
