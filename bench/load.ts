@@ -6,8 +6,8 @@
  *
  * - streams_per_core: forwarded video streams (consumers) one mediasoup worker carries through the
  *   project's rooms with under 0.5 % loss, ramping viewers of 10 publishers. Where the worker is not
- *   saturated before the generator runs out, it is the measured consumers divided by the worker's
- *   CPU (a fraction of one core) at the largest passing step, and the result says "extrapolated".
+ *   saturated before the generator runs out, it is one core divided by the worker's measured CPU per
+ *   forwarded packet times a stream's packet rate, at the largest passing step ("extrapolated").
  * - baseline_streams_per_core: the same ramp against a plain mediasoup router with default settings.
  * - the consultation room: LOAD_ENDPOINTS endpoints (default 60) all publishing; the first shows 16
  *   tiles (city), the next 15 show 9 (counties), the rest show the city's spotlight (townships).
@@ -37,6 +37,10 @@ interface Step {
   workerCores: number;
   generatorCores: number;
   lossPct: number;
+  /** Packets the viewers received per second over the window. */
+  packetsPerSecond: number;
+  /** Worker CPU per forwarded packet: robust to a generator that falls behind now and then. */
+  workerUsPerPacket: number;
 }
 
 interface Ramp {
@@ -76,18 +80,34 @@ async function measure(viewers: Viewer[], workerPids: number[], consumers: numbe
     received += s.received;
     lost += s.lost;
   }
-  return { consumers, workerCores, generatorCores, lossPct: received + lost === 0 ? 100 : (100 * lost) / (received + lost) };
+  const packetsPerSecond = received / (MEASURE_MS / 1000);
+  return {
+    consumers,
+    workerCores,
+    generatorCores,
+    lossPct: received + lost === 0 ? 100 : (100 * lost) / (received + lost),
+    packetsPerSecond: Math.round(packetsPerSecond),
+    workerUsPerPacket: packetsPerSecond === 0 ? 0 : Number(((workerCores * 1e6) / packetsPerSecond).toFixed(1)),
+  };
 }
 
 /** Adds viewers until loss passes the limit, the worker saturates, or the generator runs out. */
-async function ramp(label: string, addViewers: (n: number) => Promise<Viewer[]>, consumers: () => number, workerPids: number[]): Promise<Ramp> {
+async function ramp(
+  label: string,
+  addViewers: (n: number) => Promise<Viewer[]>,
+  consumers: () => number,
+  workerPids: number[],
+  streamPacketRate: number,
+): Promise<Ramp> {
   const steps: Step[] = [];
   const viewers: Viewer[] = [];
   while (viewers.length < MAX_VIEWERS) {
     viewers.push(...(await addViewers(VIEWERS_PER_STEP)));
     const step = await measure(viewers, workerPids, consumers());
     steps.push(step);
-    console.log(`${label}: ${step.consumers} streams, worker ${(step.workerCores * 100).toFixed(0)} %, generator ${(step.generatorCores * 100).toFixed(0)} %, loss ${step.lossPct.toFixed(2)} %`);
+    console.log(
+      `${label}: ${step.consumers} streams, ${step.packetsPerSecond} packets/s, worker ${(step.workerCores * 100).toFixed(0)} % (${step.workerUsPerPacket} µs a packet), generator ${(step.generatorCores * 100).toFixed(0)} %, loss ${step.lossPct.toFixed(2)} %`,
+    );
     if (step.lossPct >= LOSS_LIMIT_PCT || step.workerCores >= 0.95 || step.generatorCores >= 0.9) break;
   }
   const passing = steps.filter((s) => s.lossPct < LOSS_LIMIT_PCT);
@@ -96,7 +116,7 @@ async function ramp(label: string, addViewers: (n: number) => Promise<Viewer[]>,
   const saturated = best.workerCores >= 0.85 || passing.length < steps.length;
   return {
     steps,
-    streamsPerCore: Math.round(saturated ? best.consumers / Math.min(1, best.workerCores) : best.consumers / best.workerCores),
+    streamsPerCore: Math.round(saturated ? best.consumers : 1e6 / (best.workerUsPerPacket * streamPacketRate)),
     method: saturated ? 'measured' : 'extrapolated',
   };
 }
@@ -125,6 +145,7 @@ async function projectRamp(server: RunningServer, clip: Vp8Clip, cert: LiteCerti
         }),
       () => all.reduce((n, e) => n + e.consumerCount, 0),
       workerPids,
+      packetRate(clip),
     );
   } finally {
     pacer.stop();
@@ -156,12 +177,19 @@ async function baselineRamp(clip: Vp8Clip, cert: LiteCertificate): Promise<Ramp>
         }),
       () => all.reduce((n, e) => n + e.consumerCount, 0),
       [room.worker.pid],
+      packetRate(clip),
     );
   } finally {
     pacer.stop();
     for (const e of all) e.close();
     room.close();
   }
+}
+
+/** RTP packets a second of one stream of the clip. */
+function packetRate(clip: Vp8Clip): number {
+  const packets = clip.frames.reduce((n, f) => n + f.payloads.length, 0);
+  return (packets * clip.fps) / clip.frames.length;
 }
 
 /** Tiles each endpoint shows in the consultation layout, by its place in the join order. */
