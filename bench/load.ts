@@ -16,110 +16,14 @@
  */
 import os from 'node:os';
 import { login, mediaOverview, startServer, type RunningServer } from '../test/helpers/server-process.js';
-import { BaselineRoom, type BaselineEndpoint } from './load/baseline-room.js';
+import { baselineInChild } from './load/baseline-child.js';
 import { LiteEndpoint } from './load/lite-endpoint.js';
 import { createCertificate, type LiteCertificate } from './load/lite-transport.js';
 import { Pacer } from './load/pacer.js';
-import { CpuMeter, rssMb } from './load/proc-stats.js';
+import { rssMb } from './load/proc-stats.js';
+import { LOSS_LIMIT_PCT, PUBLISHERS, inBatches, measure, packetRate, ramp, sleep, type Ramp } from './load/ramp.js';
 import { loadVp8Clip, type Vp8Clip } from './load/vp8-clip.js';
 import { machine, percentile, writeResult } from './stats.js';
-
-const PUBLISHERS = 10;
-const VIEWERS_PER_STEP = 5;
-const MAX_VIEWERS = Number(process.env['LOAD_MAX_VIEWERS'] ?? 80);
-const SETTLE_MS = 2000;
-const MEASURE_MS = 5000;
-const LOSS_LIMIT_PCT = 0.5;
-const JOIN_PARALLELISM = 4;
-
-interface Step {
-  consumers: number;
-  workerCores: number;
-  generatorCores: number;
-  lossPct: number;
-  /** Packets the viewers received per second over the window. */
-  packetsPerSecond: number;
-  /** Worker CPU per forwarded packet: robust to a generator that falls behind now and then. */
-  workerUsPerPacket: number;
-}
-
-interface Ramp {
-  steps: Step[];
-  streamsPerCore: number;
-  method: 'measured' | 'extrapolated';
-}
-
-interface Viewer {
-  resetStats(): void;
-  stats(): { received: number; lost: number };
-}
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-async function inBatches<T>(count: number, make: (i: number) => Promise<T>): Promise<T[]> {
-  const out: T[] = [];
-  for (let i = 0; i < count; i += JOIN_PARALLELISM) {
-    out.push(...(await Promise.all(Array.from({ length: Math.min(JOIN_PARALLELISM, count - i) }, (_, k) => make(i + k)))));
-  }
-  return out;
-}
-
-/** One measuring window: loss over every viewer, worker and generator CPU. */
-async function measure(viewers: Viewer[], workerPids: number[], consumers: number): Promise<Step> {
-  await sleep(SETTLE_MS);
-  for (const v of viewers) v.resetStats();
-  const worker = new CpuMeter(() => workerPids);
-  const generator = new CpuMeter(() => [process.pid]);
-  await Promise.all([worker.begin(), generator.begin()]);
-  await sleep(MEASURE_MS);
-  const [workerCores, generatorCores] = await Promise.all([worker.cores(), generator.cores()]);
-  let received = 0;
-  let lost = 0;
-  for (const v of viewers) {
-    const s = v.stats();
-    received += s.received;
-    lost += s.lost;
-  }
-  const packetsPerSecond = received / (MEASURE_MS / 1000);
-  return {
-    consumers,
-    workerCores,
-    generatorCores,
-    lossPct: received + lost === 0 ? 100 : (100 * lost) / (received + lost),
-    packetsPerSecond: Math.round(packetsPerSecond),
-    workerUsPerPacket: packetsPerSecond === 0 ? 0 : Number(((workerCores * 1e6) / packetsPerSecond).toFixed(1)),
-  };
-}
-
-/** Adds viewers until loss passes the limit, the worker saturates, or the generator runs out. */
-async function ramp(
-  label: string,
-  addViewers: (n: number) => Promise<Viewer[]>,
-  consumers: () => number,
-  workerPids: number[],
-  streamPacketRate: number,
-): Promise<Ramp> {
-  const steps: Step[] = [];
-  const viewers: Viewer[] = [];
-  while (viewers.length < MAX_VIEWERS) {
-    viewers.push(...(await addViewers(VIEWERS_PER_STEP)));
-    const step = await measure(viewers, workerPids, consumers());
-    steps.push(step);
-    console.log(
-      `${label}: ${step.consumers} streams, ${step.packetsPerSecond} packets/s, worker ${(step.workerCores * 100).toFixed(0)} % (${step.workerUsPerPacket} µs a packet), generator ${(step.generatorCores * 100).toFixed(0)} %, loss ${step.lossPct.toFixed(2)} %`,
-    );
-    if (step.lossPct >= LOSS_LIMIT_PCT || step.workerCores >= 0.95 || step.generatorCores >= 0.9) break;
-  }
-  const passing = steps.filter((s) => s.lossPct < LOSS_LIMIT_PCT);
-  const best = passing.at(-1);
-  if (!best) return { steps, streamsPerCore: 0, method: 'measured' };
-  const saturated = best.workerCores >= 0.85 || passing.length < steps.length;
-  return {
-    steps,
-    streamsPerCore: Math.round(saturated ? best.consumers : 1e6 / (best.workerUsPerPacket * streamPacketRate)),
-    method: saturated ? 'measured' : 'extrapolated',
-  };
-}
 
 async function projectRamp(server: RunningServer, clip: Vp8Clip, cert: LiteCertificate, workerPids: number[]): Promise<Ramp> {
   const token = await login(server.url, 'commander', 'commander123');
@@ -151,45 +55,6 @@ async function projectRamp(server: RunningServer, clip: Vp8Clip, cert: LiteCerti
     pacer.stop();
     for (const e of all) e.close();
   }
-}
-
-async function baselineRamp(clip: Vp8Clip, cert: LiteCertificate): Promise<Ramp> {
-  const room = await BaselineRoom.create();
-  const pacer = new Pacer(clip);
-  const all: BaselineEndpoint[] = [];
-  try {
-    const publishers = await inBatches(PUBLISHERS, async () => {
-      const e = await room.endpoint(cert);
-      all.push(e);
-      await e.publish();
-      return e;
-    });
-    for (const p of publishers) pacer.add(p);
-    pacer.start();
-    return await ramp(
-      'baseline',
-      (n) =>
-        inBatches(n, async () => {
-          const v = await room.endpoint(cert);
-          all.push(v);
-          for (const p of publishers) await v.show(p.producer!);
-          return { resetStats: () => v.resetStats(), stats: () => ({ received: v.received, lost: v.lost }) };
-        }),
-      () => all.reduce((n, e) => n + e.consumerCount, 0),
-      [room.worker.pid],
-      packetRate(clip),
-    );
-  } finally {
-    pacer.stop();
-    for (const e of all) e.close();
-    room.close();
-  }
-}
-
-/** RTP packets a second of one stream of the clip. */
-function packetRate(clip: Vp8Clip): number {
-  const packets = clip.frames.reduce((n, f) => n + f.payloads.length, 0);
-  return (packets * clip.fps) / clip.frames.length;
 }
 
 /** Tiles each endpoint shows in the consultation layout, by its place in the join order. */
@@ -248,7 +113,7 @@ export async function benchLoad(): Promise<void> {
     const room = await consultation(server, clip, cert, serverPids, endpoints);
     await sleep(1000);
     const rooms = await projectRamp(server, clip, cert, workerPids);
-    const baseline = await baselineRamp(clip, cert);
+    const baseline = await baselineInChild();
 
     // Cost model for 207 endpoints: worker CPU per forwarded stream from the ramp; what remains of
     // the consultation room's CPU is per publishing endpoint (receiving, signalling, the node process).

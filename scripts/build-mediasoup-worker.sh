@@ -2,22 +2,71 @@
 # Builds mediasoup-worker from the installed mediasoup package against Debian 12's own libraries,
 # with no network access (see docs/ARCHITECTURE.md "Offline build"). The binary is cached outside
 # the work tree keyed by mediasoup version, so a second run only copies it.
+#
+# SRTP: Debian's libsrtp2 encrypts through NSS, which costs about 15 µs more per forwarded packet than
+# OpenSSL (bench/results/load.json). The server's worker links libsrtp2 2.5.0 built from Debian's own
+# source package against OpenSSL, statically. `--stock` builds the worker as Debian's libraries make
+# it (dynamic NSS libsrtp2) into a cache of its own and prints its path: the load benchmark's baseline.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
+variant=openssl-srtp
+[ "${1:-}" = "--stock" ] && variant=stock
 version=$(node -p "require('$root/node_modules/mediasoup/package.json').version")
-cache_dir=${MEDIASOUP_WORKER_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/emergency-command/mediasoup-worker-$version}
+cache_root=${MEDIASOUP_WORKER_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/emergency-command}
+cache_dir=$cache_root/mediasoup-worker-$version-$variant
+# Earlier setups cached the stock build under the plain name.
+[ "$variant" = stock ] && cache_dir=$cache_root/mediasoup-worker-$version
 target="$root/node_modules/mediasoup/worker/out/Release/mediasoup-worker"
 
+install_worker() {
+  if [ "$variant" = stock ]; then
+    echo "$cache_dir/mediasoup-worker"
+  else
+    mkdir -p "$(dirname "$target")"
+    cp -f "$cache_dir/mediasoup-worker" "$target"
+  fi
+}
+
 if [ -x "$cache_dir/mediasoup-worker" ]; then
-  mkdir -p "$(dirname "$target")"
-  cp -f "$cache_dir/mediasoup-worker" "$target"
-  echo "mediasoup-worker $version: cached ($cache_dir)"
+  install_worker
+  echo "mediasoup-worker $version ($variant): cached ($cache_dir)" >&2
   exit 0
 fi
 
 src=$(mktemp -d)
 trap 'rm -rf "$src"' EXIT
 cp -r "$root/node_modules/mediasoup/worker" "$src/worker"
+
+# libsrtp2 from Debian's source package (deb-src of the same archive the machine installs from),
+# with Debian's patches, configured for OpenSSL's crypto instead of NSS.
+build_srtp() {
+  if ! apt-get source --print-uris -qq libsrtp2 >/dev/null 2>&1; then
+    [ "$(id -u)" -eq 0 ] || { echo "build-mediasoup-worker: needs root once to add Debian's deb-src entry" >&2; exit 1; }
+    if [ -f /etc/apt/sources.list.d/debian.sources ]; then
+      sed 's/^Types: deb$/Types: deb-src/' /etc/apt/sources.list.d/debian.sources > /etc/apt/sources.list.d/emergency-command-src.sources
+    else
+      sed -n 's/^deb /deb-src /p' /etc/apt/sources.list > /etc/apt/sources.list.d/emergency-command-src.list
+    fi
+    apt-get update -qq
+  fi
+  mkdir -p "$src/srtp" && cd "$src/srtp"
+  apt-get source -qq libsrtp2 >/dev/null 2>&1
+  cd "$src/srtp"/libsrtp2-*/
+  ./configure -q --enable-openssl --prefix="$src/srtp/prefix" CFLAGS="-O2 -fPIC" >/dev/null
+  make -s -j"$(nproc)" libsrtp2.a >/dev/null
+  make -s install >/dev/null
+}
+
+if [ "$variant" = stock ]; then
+  srtp_stub="libsrtp2_dep = declare_dependency(
+  dependencies: dependency('libsrtp2'),
+  compile_args: ['-I' + dependency('libsrtp2').get_variable(pkgconfig: 'includedir') + '/srtp2'])"
+else
+  build_srtp
+  srtp_stub="libsrtp2_dep = declare_dependency(
+  compile_args: ['-I$src/srtp/prefix/include/srtp2'],
+  link_args: ['$src/srtp/prefix/lib/libsrtp2.a', '-lcrypto'])"
+fi
 cd "$src/worker"
 
 # Debian 12 ships meson 1.0.1; the worker builds with it, it only asks for newer.
@@ -45,9 +94,7 @@ libuv = static_library('uv_stub', [])"
 stub libsrtp-2.5.0 "option('crypto-library', type: 'string', value: 'openssl')
 option('crypto-library-kdf', type: 'string', value: 'disabled')
 option('tests', type: 'string', value: 'disabled')" "project('libsrtp2', 'c')
-libsrtp2_dep = declare_dependency(
-  dependencies: dependency('libsrtp2'),
-  compile_args: ['-I' + dependency('libsrtp2').get_variable(pkgconfig: 'includedir') + '/srtp2'])
+$srtp_stub
 libsrtp2 = static_library('srtp2_stub', [])"
 
 stub usrsctp-4e06feb01cadcd127d119486b98a4bd3d64aa1e7 "option('sctp_build_programs', type: 'boolean', value: false)" "project('usrsctp', 'c')
@@ -64,8 +111,8 @@ stub Catch2-2.13.7 "" "project('catch2', 'cpp')
 catch2_dep = declare_dependency()"
 
 meson setup --buildtype=release -Db_ndebug=true --wrap-mode=nodownload build >/dev/null
-ninja -C build -j"$(nproc)" mediasoup-worker
-mkdir -p "$cache_dir" "$(dirname "$target")"
+ninja -C build -j"$(nproc)" mediasoup-worker >&2
+mkdir -p "$cache_dir"
 cp build/mediasoup-worker "$cache_dir/mediasoup-worker"
-cp build/mediasoup-worker "$target"
-echo "mediasoup-worker $version: built ($cache_dir)"
+install_worker
+echo "mediasoup-worker $version ($variant): built ($cache_dir)" >&2

@@ -9,7 +9,7 @@ cd "$root"
 # Kamailio is the SIP edge (its WebSocket module carries the server's own user agent, TLS for SIPS).
 runtime_pkgs=(redis-server openssl ca-certificates ffmpeg nginx-light libnginx-mod-rtmp
   kamailio kamailio-websocket-modules kamailio-tls-modules kamailio-extra-modules)
-build_pkgs=(meson ninja-build pkg-config g++ make python3 libuv1-dev libsrtp2-dev libabsl-dev libssl-dev libusrsctp-dev nlohmann-json3-dev)
+build_pkgs=(meson ninja-build pkg-config g++ make python3 dpkg-dev libuv1-dev libsrtp2-dev libabsl-dev libssl-dev libusrsctp-dev nlohmann-json3-dev)
 # GStreamer's RTSP server (driven by Debian's python3-gi) plays the cameras in tests and benchmarks;
 # nftables and iproute2 (tc) make the bad networks of the network tests; SIPp (sip-tester) and
 # baresip are the real SIP peers of the SIP tests and benchmark.
