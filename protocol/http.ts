@@ -72,12 +72,16 @@ export const Incident = z.object({
   status: IncidentStatus,
   createdAt: z.string(),
   createdBy: z.string(),
+  /** Whether its rooms are recorded (a commander's choice); unset: the server's RECORDING_POLICY decides. */
+  recording: z.boolean().optional(),
 });
 export type Incident = z.infer<typeof Incident>;
 
 export const CreateIncidentRequest = z.object({
   name: z.string().min(1).max(100),
   orgUnitId: Id,
+  /** Record from the start (true), never unless asked (false), or as RECORDING_POLICY says (unset). */
+  recording: z.boolean().optional(),
 });
 
 export const JoinLinkRequest = z.object({

@@ -19,10 +19,14 @@ export type RecordingTrack = z.infer<typeof RecordingTrack>;
 export const Recording = z.object({
   id: z.string(),
   roomId: z.string(),
+  /** Set when the room belongs to an incident: the incident's replay and export gather these. */
+  incidentId: z.string().optional(),
   startedAt: z.number(),
   stoppedAt: z.number().nullable(),
   startedBy: z.string(),
   stoppedBy: z.string().nullable(),
+  /** Why it stopped when nobody asked: 'disk full', 'room closed'. */
+  stopReason: z.string().optional(),
   tracks: z.array(RecordingTrack),
 });
 export type Recording = z.infer<typeof Recording>;
@@ -30,3 +34,14 @@ export type Recording = z.infer<typeof Recording>;
 /** A room's recording as its members see it: null when not recording. */
 export const RecordingState = z.object({ id: z.string(), startedAt: z.number(), startedBy: z.string() }).nullable();
 export type RecordingState = z.infer<typeof RecordingState>;
+
+/** Pushed to the members of a recorded room when recording had to stop by itself (shown as a banner). */
+export const RecordingAlert = z.object({
+  reason: z.literal('disk-full'),
+  roomId: z.string(),
+  recordingId: z.string(),
+  /** Free bytes left on the recording disk when it stopped. */
+  freeBytes: z.number(),
+  at: z.number(),
+});
+export type RecordingAlert = z.infer<typeof RecordingAlert>;

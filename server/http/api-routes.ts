@@ -31,6 +31,8 @@ export interface ApiDeps {
   presence: Presence;
   clientConfig: ClientConfig;
   recordingStore: RecordingStore;
+  /** DATA_DIR/recordings */
+  recordingsRoot: string;
 }
 
 export function apiRoutes(deps: ApiDeps): Router {
@@ -62,7 +64,7 @@ export function apiRoutes(deps: ApiDeps): Router {
   const userOf = (req: Request) => (req as AuthedRequest).user;
   router.use(requireAuth(tokens));
   router.use(wallLayoutRoutes({ redis: deps.redis, audit }));
-  router.use(recordingRoutes({ recordingStore: deps.recordingStore, roomStore, orgTree, audit }));
+  router.use(recordingRoutes({ recordingStore: deps.recordingStore, roomStore, orgTree, audit, tokens, recordingsRoot: deps.recordingsRoot }));
   router.get('/config', (_req, res) => {
     res.json(deps.clientConfig);
   });

@@ -7,6 +7,8 @@ import { AppError, ErrorCode } from '../../protocol/errors.js';
 import type { Recording, RecordingState, RecordingTrack } from '../../protocol/recording.js';
 import type { AuditLog } from '../audit/audit-log.js';
 import type { Room, RoomProducer } from '../rooms/room.js';
+import type { IncidentTimeline } from '../timeline/incident-timeline.js';
+import { freeBytes, isDiskFullError } from './disk-space.js';
 import type { RecordingStore } from './recording-store.js';
 
 export interface RecordingDeps {
@@ -16,6 +18,11 @@ export interface RecordingDeps {
   /** DATA_DIR/recordings */
   root: string;
   ffmpegPath?: string;
+  timeline?: IncidentTimeline;
+  /** Below this many free bytes on the recording disk nothing starts, and what runs stops. */
+  minFreeBytes?: number;
+  /** How often free space is checked while recording. */
+  diskCheckMs?: number;
 }
 
 const MAX_TRACK_RESTARTS = 50;
@@ -31,6 +38,8 @@ class ActiveRecording {
   readonly #onProducer = (p: RoomProducer) => void this.#add(p);
   /** Set by the manager: stops this recording when its room closes. */
   onRoomClosed: () => void = () => undefined;
+  /** Set by the manager: a track's ffmpeg could not write (ENOSPC). */
+  onDiskFull: () => void = () => undefined;
 
   constructor(
     readonly room: Room,
@@ -75,6 +84,7 @@ class ActiveRecording {
         track.stoppedAt = at;
         track.endReason = reason;
         void this.persist();
+        if (isDiskFullError(reason)) return this.onDiskFull();
         this.#restartLater({ producer, peerId, user });
       };
       if (this.#stopping) await recorder.stop();
@@ -106,7 +116,7 @@ class ActiveRecording {
     return this.#writes;
   }
 
-  async end(by: string): Promise<Recording> {
+  async end(by: string, reason?: string): Promise<Recording> {
     this.#stopping = true;
     this.room.off('producer', this.#onProducer);
     this.room.off('closed', this.onRoomClosed);
@@ -118,6 +128,7 @@ class ActiveRecording {
     }));
     this.record.stoppedAt = stoppedAt;
     this.record.stoppedBy = by;
+    if (reason) this.record.stopReason = reason;
     await this.persist();
     return this.record;
   }
@@ -127,8 +138,64 @@ class ActiveRecording {
 export class RecordingManager {
   readonly #active = new Map<string, ActiveRecording>();
   readonly #busy = new Set<string>();
+  #diskTimer: NodeJS.Timeout | undefined;
+  #diskFull: Promise<void> | undefined;
 
   constructor(private readonly deps: RecordingDeps) {}
+
+  get root(): string {
+    return this.deps.root;
+  }
+
+  /** Refuses to start onto a disk below the threshold: a recording that stops at once helps nobody. */
+  async #checkDisk(): Promise<void> {
+    const min = this.deps.minFreeBytes ?? 0;
+    await mkdir(this.deps.root, { recursive: true });
+    const free = await freeBytes(this.deps.root);
+    if (free < min) {
+      throw new AppError(ErrorCode.Busy, `the recording disk is full (${mb(free)} MB free, ${mb(min)} MB needed); free space or lower RECORDING_MIN_FREE_MB`);
+    }
+  }
+
+  #watchDisk(): void {
+    if (this.#diskTimer || this.#active.size === 0) return;
+    this.#diskTimer = setInterval(() => {
+      if (this.#active.size === 0) {
+        clearInterval(this.#diskTimer);
+        this.#diskTimer = undefined;
+        return;
+      }
+      void freeBytes(this.deps.root).then((free) => {
+        if (free < (this.deps.minFreeBytes ?? 0)) void this.diskFull(free);
+      }, (err: unknown) => this.deps.logger.error({ err }, 'free space check failed'));
+    }, this.deps.diskCheckMs ?? 1000);
+    this.#diskTimer.unref();
+  }
+
+  /**
+   * The disk is (nearly) full: every recording on this node stops cleanly (each ffmpeg finalises what it
+   * has), is marked 'disk full', and the rooms' members get an alert. Files already written are not touched.
+   */
+  diskFull(free?: number): Promise<void> {
+    this.#diskFull ??= (async () => {
+      const left = free ?? (await freeBytes(this.deps.root).catch(() => 0));
+      this.deps.logger.error({ freeBytes: left, root: this.deps.root }, 'recording disk full: stopping every recording');
+      await Promise.all([...this.#active.values()].map(async (active) => {
+        const record = await this.stop(active.room.id, 'system:disk-full', 'disk full').catch(() => undefined);
+        if (!record) return;
+        active.room.notifyAll({ type: 'recordingAlert', data: { reason: 'disk-full', roomId: record.roomId, recordingId: record.id, freeBytes: left, at: Date.now() } });
+      }));
+    })().finally(() => (this.#diskFull = undefined));
+    return this.#diskFull;
+  }
+
+  isActive(recordingId: string): boolean {
+    return [...this.#active.values()].some((a) => a.record.id === recordingId);
+  }
+
+  recording(roomId: string): boolean {
+    return this.#active.has(roomId) || this.#busy.has(roomId);
+  }
 
   state(roomId: string): RecordingState {
     const a = this.#active.get(roomId);
@@ -139,13 +206,16 @@ export class RecordingManager {
     if (this.#active.has(room.id) || this.#busy.has(room.id)) throw new AppError(ErrorCode.InvalidState, `room ${room.id} is already being recorded`);
     this.#busy.add(room.id);
     try {
+      await this.#checkDisk();
       const id = `${new Date().toISOString().replace(/[:.]/g, '-')}-${randomUUID().slice(0, 8)}`;
-      const record: Recording = { id, roomId: room.id, startedAt: Date.now(), stoppedAt: null, startedBy: by, stoppedBy: null, tracks: [] };
+      const incidentId = room.definition.incidentId;
+      const record: Recording = { id, roomId: room.id, ...(incidentId ? { incidentId } : {}), startedAt: Date.now(), stoppedAt: null, startedBy: by, stoppedBy: null, tracks: [] };
       const active = new ActiveRecording(room, record, path.join(this.deps.root, room.id, id), this.deps);
       this.#active.set(room.id, active);
       active.onRoomClosed = () => {
-        if (this.#active.get(room.id) === active) void this.stop(room.id, 'system:room-closed').catch(() => undefined);
+        if (this.#active.get(room.id) === active) void this.stop(room.id, 'system:room-closed', 'room closed').catch(() => undefined);
       };
+      active.onDiskFull = () => void this.diskFull();
       try {
         await active.begin();
       } catch (err) {
@@ -154,6 +224,8 @@ export class RecordingManager {
         throw err;
       }
       await this.deps.audit.record({ actor: by, action: 'recording.start', target: room.id, outcome: 'ok', detail: { recordingId: id } });
+      void this.deps.timeline?.record(incidentId, { type: 'recording', roomId: room.id, action: 'started', recordingId: id, by });
+      this.#watchDisk();
       room.notifyAll({ type: 'recordingState', data: { recording: this.state(room.id) } });
       return record;
     } finally {
@@ -161,12 +233,13 @@ export class RecordingManager {
     }
   }
 
-  async stop(roomId: string, by: string): Promise<Recording> {
+  async stop(roomId: string, by: string, reason?: string): Promise<Recording> {
     const active = this.#active.get(roomId);
     if (!active) throw new AppError(ErrorCode.InvalidState, `room ${roomId} is not being recorded`);
     this.#active.delete(roomId);
-    const record = await active.end(by);
-    await this.deps.audit.record({ actor: by, action: 'recording.stop', target: roomId, outcome: 'ok', detail: { recordingId: record.id, tracks: record.tracks.length } });
+    const record = await active.end(by, reason);
+    await this.deps.audit.record({ actor: by, action: 'recording.stop', target: roomId, outcome: 'ok', detail: { recordingId: record.id, tracks: record.tracks.length, ...(reason ? { reason } : {}) } });
+    void this.deps.timeline?.record(record.incidentId, { type: 'recording', roomId, action: 'stopped', recordingId: record.id, by, ...(reason ? { reason } : {}) });
     active.room.notifyAll({ type: 'recordingState', data: { recording: null } });
     return record;
   }
@@ -176,3 +249,5 @@ export class RecordingManager {
     await Promise.all([...this.#active.keys()].map((roomId) => this.stop(roomId, by).catch(() => undefined)));
   }
 }
+
+const mb = (bytes: number) => (bytes / 1024 / 1024).toFixed(1);
