@@ -26,6 +26,11 @@ export interface RecordingDeps {
 }
 
 const MAX_TRACK_RESTARTS = 50;
+/**
+ * Whatever RECORDING_MIN_FREE_MB says, less than this is full: ffmpeg's own ENOSPC may go unseen, since
+ * its error message is written to a log file on the same full disk.
+ */
+const DISK_FLOOR_BYTES = 256 * 1024;
 
 const safeName = (s: string) => s.replace(/[^A-Za-z0-9._-]/g, '_').slice(0, 64) || 'peer';
 
@@ -166,7 +171,7 @@ export class RecordingManager {
         return;
       }
       void freeBytes(this.deps.root).then((free) => {
-        if (free < (this.deps.minFreeBytes ?? 0)) void this.diskFull(free);
+        if (free < Math.max(this.deps.minFreeBytes ?? 0, DISK_FLOOR_BYTES)) void this.diskFull(free);
       }, (err: unknown) => this.deps.logger.error({ err }, 'free space check failed'));
     }, this.deps.diskCheckMs ?? 1000);
     this.#diskTimer.unref();
