@@ -59,6 +59,8 @@ export const CreateRoomRequest = z.object({
   name: z.string().min(1).max(100),
   orgUnitId: Id,
   mode: RoomMode.default('conference'),
+  /** A further room of an incident (a talk group for it, say): recorded and on its timeline with it. */
+  incidentId: Id.optional(),
 });
 export type CreateRoomRequest = z.infer<typeof CreateRoomRequest>;
 

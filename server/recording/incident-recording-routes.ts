@@ -1,4 +1,4 @@
-import { createReadStream, existsSync } from 'node:fs';
+import { createReadStream, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import type { Archiver, ArchiverOptions } from 'archiver';
 import { Router, type Request } from 'express';
@@ -76,7 +76,7 @@ export function incidentRecordingRoutes(deps: IncidentRecordingRouteDeps): Route
     for (const recording of recordings) {
       recording.tracks.forEach((track, index) => {
         const file = trackPath(deps.recordingsRoot, recording, index);
-        if (existsSync(file)) zip.append(createReadStream(file), { name: `tracks/${track.file}` });
+        if ((statSync(file, { throwIfNoEntry: false })?.size ?? 0) > 0) zip.append(createReadStream(file), { name: `tracks/${track.file}` });
       });
     }
     await zip.finalize();

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { statSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import type { Logger } from 'pino';
@@ -26,6 +27,8 @@ export interface RecordingDeps {
 }
 
 const MAX_TRACK_RESTARTS = 50;
+/** endReason of a track whose file stayed empty. */
+export const NO_MEDIA = 'no media recorded';
 /**
  * Whatever RECORDING_MIN_FREE_MB says, less than this is full: ffmpeg's own ENOSPC may go unseen, since
  * its error message is written to a log file on the same full disk.
@@ -88,6 +91,7 @@ class ActiveRecording {
         if (this.#stopping) return;
         track.stoppedAt = at;
         track.endReason = reason;
+        this.#markIfEmpty(track);
         void this.persist();
         if (isDiskFullError(reason)) return this.onDiskFull();
         this.#restartLater({ producer, peerId, user });
@@ -115,6 +119,16 @@ class ActiveRecording {
     else again();
   }
 
+  /** ffmpeg writes nothing before it has a key frame: a track that ended sooner says so, and is left out of exports. */
+  #markIfEmpty(track: RecordingTrack): void {
+    try {
+      if (statSync(path.join(this.deps.root, track.file)).size > 0) return;
+    } catch {
+      // missing: as empty
+    }
+    track.endReason = NO_MEDIA;
+  }
+
   persist(): Promise<void> {
     const write = () => this.deps.store.save(this.record).catch((err: unknown) => this.deps.logger.error({ err }, 'recording metadata not saved'));
     this.#writes = this.#writes.then(write, write);
@@ -131,6 +145,7 @@ class ActiveRecording {
       await slot.recorder?.stop();
       if (slot.track && slot.track.stoppedAt === null) slot.track.stoppedAt = stoppedAt;
     }));
+    for (const track of this.record.tracks) this.#markIfEmpty(track);
     this.record.stoppedAt = stoppedAt;
     this.record.stoppedBy = by;
     if (reason) this.record.stopReason = reason;

@@ -81,7 +81,7 @@ describe('incident recording, timeline and export', () => {
     expect(started.incident.recording).toBe(true);
     expect(started.started).toHaveLength(1);
     expect(started.started[0]!.startedBy).toBe('commander');
-    await sleep(2_000);
+    await sleep(4_000);
     // A second start while recording is not an error: nothing more starts.
     const again = (await (await api(server.url, token, `/api/incidents/${incidentId}/recording/start`, { method: 'POST' })).json()) as { started: Recording[] };
     expect(again.started).toHaveLength(0);
@@ -94,11 +94,32 @@ describe('incident recording, timeline and export', () => {
     expect(all[1]!.stopReason).toBe('room closed');
   }, 90_000);
 
+  it('a talk group created for the incident puts its floor grants and releases on the timeline', async () => {
+    const tg = `tg-${incidentId}`;
+    const created = await api(server.url, token, '/api/rooms', { method: 'POST', body: { id: tg, name: '堤坝对讲', orgUnitId: 'city', mode: 'ptt', incidentId } });
+    expect(created.status).toBe(201);
+    // An unknown incident is refused clearly.
+    const unknown = await api(server.url, token, '/api/rooms', { method: 'POST', body: { id: 'tg-x', name: 'x', orgUnitId: 'city', incidentId: 'no-such' } });
+    expect(unknown.status).toBe(404);
+    const talker = await joinWithoutMedia(server.url, 'commander', 'commander123', tg);
+    try {
+      const granted = await request<{ result: string }>(talker.socket, 'requestFloor', { emergency: false });
+      expect(granted.ok && granted.data.result).toBe('granted');
+      expect((await request(talker.socket, 'releaseFloor')).ok).toBe(true);
+      await waitFor('floor on the timeline', async () => {
+        const floor = (await timeline('?positions=0')).entries.filter((e) => e.type === 'floor' && e.roomId === tg);
+        return floor.map((e) => (e.type === 'floor' ? e.action : '')).join(',') === 'granted,released';
+      }, 5_000, 200);
+    } finally {
+      talker.socket.close();
+    }
+  });
+
   it('the timeline has joins and leaves, the message, the marker, positions and recording starts and stops', async () => {
     const { entries, next } = await timeline();
     expect(next).toBeNull();
     const kinds = entries.map((e) => (e.type === 'recording' || e.type === 'marker' ? `${e.type}:${e.action}` : e.type));
-    for (const k of ['join', 'leave', 'message', 'marker:placed', 'position', 'recording:started', 'recording:stopped']) expect(kinds, k).toContain(k);
+    for (const k of ['join', 'leave', 'floor', 'message', 'marker:placed', 'position', 'recording:started', 'recording:stopped']) expect(kinds, k).toContain(k);
     expect(entries.filter((e) => e.type === 'recording' && e.action === 'started')).toHaveLength(2);
     expect(entries.filter((e) => e.type === 'recording' && e.action === 'stopped')).toHaveLength(2);
     expect(entries.filter((e) => e.type === 'position')).toHaveLength(2);
@@ -172,12 +193,15 @@ describe('incident recording, timeline and export', () => {
       expect(recordings).toHaveLength(2);
       const entries = JSON.parse(await readFile(path.join(dir, 'x/timeline.json'), 'utf8')) as TimelineEntry[];
       expect(entries.map((e) => e.id)).toEqual((await timeline()).entries.map((e) => e.id));
-      for (const track of recordings.flatMap((r) => r.tracks)) {
+      const tracks = recordings.flatMap((r) => r.tracks);
+      expect(tracks).toHaveLength(4);
+      for (const track of tracks) {
+        expect(track.endReason, track.file).not.toBe('no media recorded');
         const p = await probe(path.join(dir, 'x/tracks', track.file));
         expect(p.codecs).toEqual([track.codec]);
       }
     } finally {
-      await rm(dir, { recursive: true, force: true });
+      if (!process.env["KEEP_EXPORT"]) await rm(dir, { recursive: true, force: true });
     }
   }, 30_000);
 });

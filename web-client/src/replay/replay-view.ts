@@ -45,7 +45,9 @@ export async function renderReplay(root: HTMLElement, session: LoginResponse, in
     incidentTimeline(token, incidentId),
     clientConfig(token),
   ]);
-  const tracks: Omit<TrackRef, 'offset'>[] = recordings.flatMap((recording) => recording.tracks.map((track, index) => ({ key: `${recording.id}:${index}`, recording, index, track })));
+  // A track whose file stayed empty (it ended before its first key frame) has nothing to play.
+  const tracks: Omit<TrackRef, 'offset'>[] = recordings.flatMap((recording) => recording.tracks.map((track, index) => ({ key: `${recording.id}:${index}`, recording, index, track })))
+    .filter((tr) => tr.track.endReason !== 'no media recorded');
   const times = [...recordings.map((r) => r.startedAt), ...entries.map((e) => e.at)];
   const ends = [...recordings.flatMap((r) => [r.stoppedAt ?? r.startedAt, ...r.tracks.map((tr) => tr.stoppedAt ?? tr.startedAt)]), ...entries.map((e) => e.at)];
   const start = times.length ? Math.min(...times) : Date.now();
