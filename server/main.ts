@@ -117,6 +117,7 @@ async function main(): Promise<void> {
     feedDeps: { sources, feeds, rtmpPushBase },
     metricsToken: config.metricsToken,
     incidents,
+    onIncidentClosed: (incident, by) => incidentRecording.closed(incident, by),
     publicUrl: (req) => config.publicUrl ?? publicHttpsUrl ?? `${req.protocol}://${req.get('host') ?? 'localhost'}`,
     webRoot: path.join(projectRoot, 'web-client/dist'),
   });

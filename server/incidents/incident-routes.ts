@@ -21,6 +21,8 @@ export interface IncidentDeps {
   audit: AuditLog;
   /** Where phones reach the server (the LAN HTTPS address), for join links. */
   publicUrl: (req: Request) => string;
+  /** After an incident is closed: its recordings stop. */
+  onIncidentClosed?: (incident: Incident, by: string) => Promise<void>;
 }
 
 const newId = () => `${new Date().toISOString().slice(0, 10).replaceAll('-', '')}-${randomBytes(3).toString('hex')}`;
@@ -81,6 +83,7 @@ export function incidentRoutes(deps: IncidentDeps): Router {
     const incident = { ...(await incidentFor(req)), status: 'closed' as const };
     await incidents.save(incident);
     await audit.record({ actor: userOf(req).username, action: 'incident.close', target: incident.id, outcome: 'ok' });
+    await deps.onIncidentClosed?.(incident, userOf(req).username);
     res.json({ incident });
   });
 

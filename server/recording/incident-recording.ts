@@ -46,12 +46,23 @@ export class IncidentRecording {
   async stop(incident: Incident, by: string): Promise<{ incident: Incident; stopped: Recording[] }> {
     const updated: Incident = { ...incident, recording: false };
     await this.deps.incidents.save(updated);
-    const stopped: Recording[] = [];
-    for (const room of this.#liveRooms(incident.id)) {
-      if (this.deps.recordings.state(room.id)) stopped.push(await this.deps.recordings.stop(room.id, by));
-    }
+    const stopped = await this.#stopRooms(incident, by);
     await this.deps.audit.record({ actor: by, action: 'recording.incident.stop', target: incident.id, outcome: 'ok', detail: { rooms: stopped.map((r) => r.roomId) } });
     return { incident: updated, stopped };
+  }
+
+  /** A closed incident is recorded no more (its flag stays as it was, for the record). */
+  async closed(incident: Incident, by: string): Promise<void> {
+    const stopped = await this.#stopRooms(incident, by, 'incident closed');
+    if (stopped.length) await this.deps.audit.record({ actor: by, action: 'recording.incident.stop', target: incident.id, outcome: 'ok', detail: { rooms: stopped.map((r) => r.roomId), reason: 'incident closed' } });
+  }
+
+  async #stopRooms(incident: Incident, by: string, reason?: string): Promise<Recording[]> {
+    const stopped: Recording[] = [];
+    for (const room of this.#liveRooms(incident.id)) {
+      if (this.deps.recordings.state(room.id)) stopped.push(await this.deps.recordings.stop(room.id, by, reason));
+    }
+    return stopped;
   }
 
   #liveRooms(incidentId: string): Room[] {

@@ -204,4 +204,21 @@ describe('incident recording, timeline and export', () => {
       if (!process.env["KEEP_EXPORT"]) await rm(dir, { recursive: true, force: true });
     }
   }, 30_000);
+
+  it('closing an incident stops its recordings', async () => {
+    const res = await api(server.url, token, '/api/incidents', { method: 'POST', body: { name: '关闭测试', orgUnitId: 'city', recording: false } });
+    const id = ((await res.json()) as { incident: { id: string } }).incident.id;
+    const member = await joinWithoutMedia(server.url, 'commander', 'commander123', `inc-${id}`);
+    try {
+      const started = (await (await api(server.url, token, `/api/incidents/${id}/recording/start`, { method: 'POST' })).json()) as { started: Recording[] };
+      expect(started.started).toHaveLength(1);
+      await waitFor('recordingState on', () => member.notes.some((n) => n.type === 'recordingState' && (n.data as { recording: unknown }).recording !== null), 5_000);
+      expect((await api(server.url, token, `/api/incidents/${id}/close`, { method: 'POST' })).status).toBe(200);
+      const list = ((await (await api(server.url, token, `/api/incidents/${id}/recordings`)).json()) as { recordings: Recording[] }).recordings;
+      expect(list.map((r) => [r.stoppedBy, r.stopReason])).toEqual([['commander', 'incident closed']]);
+      expect(member.notes.some((n) => n.type === 'recordingState' && (n.data as { recording: unknown }).recording === null)).toBe(true);
+    } finally {
+      member.socket.close();
+    }
+  });
 });
