@@ -15,7 +15,8 @@ import { RtmpServer } from './feeds/rtmp-server.js';
 import { SourceStore } from './feeds/source-store.js';
 import { createApp } from './http/app.js';
 import { createLogger } from './logger.js';
-import { createMetrics } from './metrics.js';
+import { createMetrics, registerRecordingMetrics } from './metrics.js';
+import { freeBytes } from './recording/disk-space.js';
 import { readOrganisationConfig } from './org/organisation-config.js';
 import { OrgStore } from './org/org-store.js';
 import { seedOrganisation } from './org/seed.js';
@@ -99,6 +100,7 @@ async function main(): Promise<void> {
     store: recordingStore, audit, logger, root: recordingsRoot, timeline,
     minFreeBytes: config.recording.minFreeBytes, diskCheckMs: config.recording.diskCheckMs,
   });
+  registerRecordingMetrics(metrics, { active: () => recordings.activeCount, freeBytes: () => freeBytes(recordingsRoot) });
   const incidentRecording = new IncidentRecording({ recordings, incidents, rooms, audit, logger, policy: config.recording.policy });
   const retention = new RetentionSweeper({
     store: recordingStore, audit, logger, root: recordingsRoot, retentionMs: config.recording.retentionMs, intervalMs: config.recording.sweepMs,

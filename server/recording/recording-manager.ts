@@ -209,6 +209,10 @@ export class RecordingManager {
     return this.#diskFull;
   }
 
+  get activeCount(): number {
+    return this.#active.size;
+  }
+
   isActive(recordingId: string): boolean {
     return [...this.#active.values()].some((a) => a.record.id === recordingId);
   }

@@ -84,6 +84,12 @@ describe('recording onto a disk that fills up', () => {
       // Stopped above the floor, ffmpeg had room to write its trailer: a whole file with its duration.
       expect(p.duration, track.file).toBeGreaterThan(1);
     }
+    // Prometheus sees the low disk and no recording running.
+    const admin = await login(server.url, 'admin', 'admin123');
+    const metrics = await (await api(server.url, admin, '/metrics')).text();
+    expect(metrics).toMatch(/^ecs_recordings_active 0$/m);
+    const free = Number(/^ecs_recording_disk_free_bytes (\S+)$/m.exec(metrics)?.[1]);
+    expect(free).toBeLessThan(1024 * 1024);
     // Nothing starts on a full disk: a clear refusal.
     const refused = await request(commander.socket, 'startRecording');
     expect(refused.ok).toBe(false);
