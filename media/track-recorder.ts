@@ -24,19 +24,23 @@ export interface TrackInfo {
 /**
  * ffmpeg runs under a tiny sh that sends it SIGINT when our end of its stdin closes: on stop(), and when
  * this process dies, even by SIGKILL. ffmpeg then writes the Matroska trailer (cues, duration). Its stderr goes to a file, so
- * it never writes into a pipe nobody reads. The wrapper prints ffmpeg's pid first, for a hard kill.
+ * it never writes into a pipe nobody reads. The wrapper prints ffmpeg's pid first, for a hard kill, and
+ * exits with ffmpeg's status when ffmpeg ends by itself (a full disk, its read timeout): the watcher of our
+ * stdin runs beside it, not in front of it.
  */
 const WRAPPER = [
   'ffmpeg_bin="$1"; shift',
   '"$ffmpeg_bin" "$@" </dev/null & pid=$!',
   'echo $pid',
-  'cat >/dev/null',
+  // A background list's stdin would be /dev/null: our pipe is handed over as fd 3.
+  'exec 3<&0',
   // One SIGINT only: ffmpeg sees it between packets and writes its trailer. With the input gone (our
   // process died and the media workers with it) it ends ~10 s later on its read timeout, trailer written;
   // a second signal would abort the trailer too.
-  'kill -INT $pid 2>/dev/null',
+  '{ cat <&3 >/dev/null; kill -INT $pid 2>/dev/null; } &',
+  'exec 3<&-',
   'wait $pid',
-].join('; ');
+].join('\n');
 
 /**
  * Records one producer to disk without re-encoding: a PlainTransport sending to a loopback ffmpeg
@@ -63,6 +67,8 @@ export class TrackRecorder {
       if (Number.isFinite(pid)) this.#ffmpegPid = pid;
     });
     void this.#exited.then((code) => {
+      // The wrapper's stdin watcher has nothing more to watch.
+      child.stdin?.end();
       if (!this.#stopped) {
         this.#stopped = true;
         transport.close();

@@ -93,8 +93,7 @@ class ActiveRecording {
         track.endReason = reason;
         this.#markIfEmpty(track);
         void this.persist();
-        if (isDiskFullError(reason)) return this.onDiskFull();
-        this.#restartLater({ producer, peerId, user });
+        void this.#diskIsFull(reason).then((full) => (full ? this.onDiskFull() : this.#restartLater({ producer, peerId, user })));
       };
       if (this.#stopping) await recorder.stop();
       else await this.persist();
@@ -117,6 +116,16 @@ class ActiveRecording {
     const again = () => void setTimeout(() => void this.#add(p), 1000).unref();
     if (producer.paused) producer.observer.once('resume', again);
     else again();
+  }
+
+  /**
+   * Whether a track ended because the disk filled: ffmpeg said ENOSPC, or (its log being on the same full
+   * disk, the words may be lost) free space is below the threshold now.
+   */
+  async #diskIsFull(reason: string): Promise<boolean> {
+    if (isDiskFullError(reason)) return true;
+    const free = await freeBytes(this.deps.root).catch(() => Number.POSITIVE_INFINITY);
+    return free < minFree(this.deps);
   }
 
   /** ffmpeg writes nothing before it has a key frame: a track that ended sooner says so, and is left out of exports. */
@@ -169,7 +178,7 @@ export class RecordingManager {
 
   /** Refuses to start onto a disk below the threshold: a recording that stops at once helps nobody. */
   async #checkDisk(): Promise<void> {
-    const min = this.deps.minFreeBytes ?? 0;
+    const min = minFree(this.deps);
     await mkdir(this.deps.root, { recursive: true });
     const free = await freeBytes(this.deps.root);
     if (free < min) {
@@ -186,7 +195,7 @@ export class RecordingManager {
         return;
       }
       void freeBytes(this.deps.root).then((free) => {
-        if (free < Math.max(this.deps.minFreeBytes ?? 0, DISK_FLOOR_BYTES)) void this.diskFull(free);
+        if (free < minFree(this.deps)) void this.diskFull(free);
       }, (err: unknown) => this.deps.logger.error({ err }, 'free space check failed'));
     }, this.deps.diskCheckMs ?? 1000);
     this.#diskTimer.unref();
@@ -274,4 +283,5 @@ export class RecordingManager {
   }
 }
 
+const minFree = (deps: RecordingDeps) => Math.max(deps.minFreeBytes ?? 0, DISK_FLOOR_BYTES);
 const mb = (bytes: number) => (bytes / 1024 / 1024).toFixed(1);
