@@ -53,6 +53,12 @@ export class TrackRecorder {
   #ffmpegPid: number | undefined;
   /** The track ended by itself (producer or transport closed, ffmpeg died); `at`: when it happened. */
   onEnded: ((reason: string, at: number) => void) | undefined;
+  /**
+   * Video: when the first key frame went to ffmpeg, which drops what comes before it; that is the file's
+   * time 0. Audio files start with the first packet, at resume.
+   */
+  readonly firstKeyFrameAt: Promise<number>;
+  #keyFrameSeen: (at: number) => void = () => undefined;
 
   private constructor(
     readonly info: TrackInfo,
@@ -62,6 +68,12 @@ export class TrackRecorder {
     private readonly logPath: string,
   ) {
     this.#exited = new Promise((resolve) => child.once('exit', (code) => resolve(code)));
+    this.firstKeyFrameAt = new Promise((resolve) => (this.#keyFrameSeen = resolve));
+    consumer.on('trace', (trace) => {
+      if (trace.type !== 'keyframe' || trace.direction !== 'out') return;
+      this.#keyFrameSeen(Date.now());
+      void consumer.enableTraceEvent([]).catch(() => undefined);
+    });
     child.stdout?.once('data', (d: Buffer) => {
       const pid = Number.parseInt(d.toString(), 10);
       if (Number.isFinite(pid)) this.#ffmpegPid = pid;
@@ -121,6 +133,7 @@ export class TrackRecorder {
       await Promise.race([waitUdpBound(port, opts.listenTimeoutMs ?? 10_000), exitedEarly]);
       await transport.connect({ ip: '127.0.0.1', port, rtcpPort: port + 1 });
       const recorder = new TrackRecorder({ file, codec: codec.mimeType.split('/')[1]!.toLowerCase(), kind: producer.kind }, transport, consumer, child, logPath);
+      if (consumer.kind === 'video') await consumer.enableTraceEvent(['keyframe']);
       await consumer.resume();
       if (consumer.kind === 'video') {
         // The file starts at the first key frame (ffmpeg drops what comes before); one request can be lost or

@@ -87,6 +87,12 @@ class ActiveRecording {
       slot.recorder = recorder;
       slot.track = track;
       this.record.tracks.push(track);
+      if (track.kind === 'video') {
+        void recorder.firstKeyFrameAt.then((at) => {
+          track.startedAt = at;
+          void this.persist();
+        });
+      }
       recorder.onEnded = (reason, at) => {
         if (this.#stopping) return;
         track.stoppedAt = at;
