@@ -1,6 +1,9 @@
 /** Incident recording: what is stored per recording (Redis `recordings`) and what clients are told. */
 import { z } from 'zod';
 
+/** endReason of a track whose file stayed empty (it ended before ffmpeg had a key frame): nothing to play or export. */
+export const NO_MEDIA = 'no media recorded';
+
 export const RecordingTrack = z.object({
   /** Path relative to DATA_DIR/recordings. */
   file: z.string(),

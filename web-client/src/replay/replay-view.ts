@@ -1,5 +1,5 @@
 import type { Incident, LoginResponse } from '../../../protocol/http.js';
-import type { Recording, RecordingTrack } from '../../../protocol/recording.js';
+import { NO_MEDIA, type Recording, type RecordingTrack } from '../../../protocol/recording.js';
 import type { TimelineEntry } from '../../../protocol/timeline.js';
 import { clientConfig, exportIncident, incidentRecordings, incidentTimeline, listIncidents, trackUrl } from '../api.js';
 import { IncidentMap } from '../console/incident-map.js';
@@ -47,7 +47,7 @@ export async function renderReplay(root: HTMLElement, session: LoginResponse, in
   ]);
   // A track whose file stayed empty (it ended before its first key frame) has nothing to play.
   const tracks: Omit<TrackRef, 'offset'>[] = recordings.flatMap((recording) => recording.tracks.map((track, index) => ({ key: `${recording.id}:${index}`, recording, index, track })))
-    .filter((tr) => tr.track.endReason !== 'no media recorded');
+    .filter((tr) => tr.track.endReason !== NO_MEDIA);
   const times = [...recordings.map((r) => r.startedAt), ...entries.map((e) => e.at)];
   const ends = [...recordings.flatMap((r) => [r.stoppedAt ?? r.startedAt, ...r.tracks.map((tr) => tr.stoppedAt ?? tr.startedAt)]), ...entries.map((e) => e.at)];
   const start = times.length ? Math.min(...times) : Date.now();
