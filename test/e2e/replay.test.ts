@@ -1,10 +1,12 @@
+import { mkdir } from 'node:fs/promises';
+import path from 'node:path';
 import type { Page } from 'puppeteer-core';
 import type { Socket } from 'socket.io-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Recording } from '../../protocol/recording.js';
 import { launchBrowser, loginAt, type TestBrowser } from '../helpers/browser.js';
 import { api, joinWithoutMedia, request, sleep } from '../helpers/recording.js';
-import { login, startServer, type RunningServer } from '../helpers/server-process.js';
+import { login, projectRoot, startServer, type RunningServer } from '../helpers/server-process.js';
 import { waitFor } from '../helpers/wait.js';
 
 /** Enters a room straight from a link (?room=), as an incident's responders do. */
@@ -97,6 +99,8 @@ describe('replay page', () => {
     });
     await waitFor('the last fix on the map', async () => (await page.$eval('[data-user-marker="u-admin"]', (el) => (el as HTMLElement).dataset['lat'])) === '35.2', 5_000);
     expect(await page.$$eval('[data-shared-marker]', (els) => els.map((e) => (e as HTMLElement).dataset['lat']))).toEqual(['35.12']);
+    await mkdir(path.join(projectRoot, 'test-artifacts'), { recursive: true });
+    await page.screenshot({ path: path.join(projectRoot, 'test-artifacts/replay.png') });
     // The page is in English too.
     await page.click('#lang');
     await page.waitForFunction(() => document.querySelector('#replay-play')?.textContent === 'Play' || document.querySelector('#replay-play')?.textContent === 'Pause');
