@@ -6,7 +6,7 @@ import { incidentRoutes, type IncidentDeps } from '../incidents/incident-routes.
 import { incidentRecordingRoutes, type IncidentRecordingRouteDeps } from '../recording/incident-recording-routes.js';
 import { recordingMediaRoutes } from '../recording/recording-routes.js';
 import { timelineRoutes } from '../timeline/timeline-routes.js';
-import { requireAuth } from './auth-middleware.js';
+import { refuseGuests, requireAuth } from './auth-middleware.js';
 import { apiRoutes, type ApiDeps } from './api-routes.js';
 import { feedHooks } from '../feeds/feed-hooks.js';
 import { feedRoutes, type FeedRouteDeps } from '../feeds/feed-routes.js';
@@ -32,7 +32,8 @@ export function createApp(
   app.use(opsRoutes(deps));
   app.use('/api/incidents', incidentRoutes(deps));
   // Incidents' recordings, timeline and export: its own routers, after incidentRoutes (which also matches /api/incidents).
-  app.use('/api/incidents', requireAuth(deps.tokens), incidentRecordingRoutes(deps.replay), timelineRoutes(deps.replay));
+  const reviewers = [requireAuth(deps.tokens), refuseGuests('guests cannot review or record an incident')];
+  app.use('/api/incidents', ...reviewers, incidentRecordingRoutes(deps.replay), timelineRoutes(deps.replay));
   app.use('/api', recordingMediaRoutes({ ...deps, recordingsRoot: deps.recordingsRoot }));
   app.use('/api', apiRoutes(deps));
   app.use('/api', feedRoutes({ ...deps.feedDeps, orgTree: deps.orgTree, audit: deps.audit, tokens: deps.tokens }));

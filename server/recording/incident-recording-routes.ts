@@ -27,7 +27,7 @@ const archiver = createRequire(import.meta.url)('archiver') as (format: 'zip', o
 const EXPORT_MAX_ENTRIES = 1_000_000;
 
 /**
- * Under /api/incidents, behind requireAuth:
+ * Under /api/incidents, behind requireAuth and refuseGuests:
  * POST /:id/recording/start, /:id/recording/stop: record all the incident's rooms (commanders, operators, admins);
  * GET /:id/recordings: its recordings, for the replay page;
  * GET /:id/export: one zip of its tracks, recordings.json and timeline.json.

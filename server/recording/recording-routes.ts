@@ -25,11 +25,10 @@ export interface RecordingRouteDeps {
 const RecordingsQuery = z.object({ roomId: Id });
 const TrackParams = z.object({ id: z.string().regex(/^[A-Za-z0-9._-]{1,100}$/), index: z.coerce.number().int().min(0).max(10_000) });
 
-/** Whether the user may see a room's recordings: their unit reaches the room, or (a guest) it is their incident's. */
+/** Whether the user may see a room's recordings: their unit reaches the room. Guests (join links) never. */
 export async function mayReadRoom(deps: Pick<RecordingRouteDeps, 'roomStore' | 'orgTree'>, user: PublicUser, roomId: string): Promise<boolean> {
   const room = await deps.roomStore.get(roomId);
-  if (!room) return false;
-  if (user.incidentId !== undefined) return room.incidentId === user.incidentId;
+  if (!room || user.incidentId !== undefined) return false;
   return deps.orgTree().canAccess(user.orgUnitId, room.orgUnitId);
 }
 
@@ -55,7 +54,7 @@ export function recordingRoutes(deps: RecordingRouteDeps): Router {
     const { roomId } = parseBody(RecordingsQuery, req.query);
     const room = await roomStore.get(roomId);
     if (!room) throw new AppError(ErrorCode.NotFound, `no room ${roomId}`);
-    if (!(await mayReadRoom(deps, user, roomId))) throw new AppError(ErrorCode.Forbidden, `room ${roomId} is outside your organisation`);
+    if (!(await mayReadRoom(deps, user, roomId))) throw new AppError(ErrorCode.Forbidden, user.incidentId ? 'guests cannot review recordings' : `room ${roomId} is outside your organisation`);
     res.json({ recordings: await recordingStore.forRoom(roomId) });
   });
   return router;

@@ -161,6 +161,13 @@ describe('incident recording, timeline and export', () => {
     const field = await login(server.url, 'field01', 'field123');
     expect((await api(server.url, field, `/api/incidents/${incidentId}/recording/start`, { method: 'POST' })).status).toBe(403);
     expect((await fetch(`${server.url}/api/incidents/${incidentId}/timeline`)).status).toBe(401);
+    // A guest who joined by the incident's link takes part but does not review it.
+    const link = (await (await api(server.url, token, `/api/incidents/${incidentId}/join-link`, { method: 'POST', body: {} })).json()) as { url: string };
+    const joinToken = decodeURIComponent(link.url.split('#join=')[1]!);
+    const guest = ((await (await fetch(`${server.url}/api/incidents/join`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ joinToken, displayName: '志愿者' }) })).json()) as { token: string }).token;
+    for (const route of ['timeline', 'recordings', 'export']) expect((await api(server.url, guest, `/api/incidents/${incidentId}/${route}`)).status, route).toBe(403);
+    const [rec] = await recordingsOf();
+    expect((await api(server.url, guest, `/api/recordings/${rec!.id}/tracks/0`)).status).toBe(404);
   });
 
   it('serves track files with Range to those who may see them', async () => {
