@@ -7,7 +7,7 @@ import type { Socket } from 'socket.io-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Recording } from '../../protocol/recording.js';
 import type { TimelineEntry, TimelinePage } from '../../protocol/timeline.js';
-import { launchBrowser, loginAt, type TestBrowser } from '../helpers/browser.js';
+import { launchBrowser, loginAt, openConsole, type TestBrowser } from '../helpers/browser.js';
 import { api, joinWithoutMedia, probe, request, sleep } from '../helpers/recording.js';
 import { login, startServer, type RunningServer } from '../helpers/server-process.js';
 import { waitFor } from '../helpers/wait.js';
@@ -228,4 +228,25 @@ describe('incident recording, timeline and export', () => {
       member.socket.close();
     }
   });
+
+  it('the console\'s record button records the whole incident', async () => {
+    const res = await api(server.url, token, '/api/incidents', { method: 'POST', body: { name: '控制台录制', orgUnitId: 'city', recording: false } });
+    const incident = ((await res.json()) as { incident: { id: string } }).incident;
+    const page = await loginAt(chromium.browser, server.url, 'commander', 'commander123');
+    try {
+      await openConsole(page, incident.id);
+      await page.click('#toggle-recording');
+      await waitFor('REC shown', () => page.$eval('#rec-indicator', (el) => !(el as HTMLElement).hidden), 10_000);
+      const flag = async () => ((await (await api(server.url, token, '/api/incidents')).json()) as { incidents: { id: string; recording?: boolean }[] }).incidents.find((i) => i.id === incident.id)?.recording;
+      expect(await flag()).toBe(true);
+      await sleep(2_000);
+      await page.click('#toggle-recording');
+      await waitFor('REC hidden', () => page.$eval('#rec-indicator', (el) => (el as HTMLElement).hidden), 20_000);
+      expect(await flag()).toBe(false);
+      const list = ((await (await api(server.url, token, `/api/incidents/${incident.id}/recordings`)).json()) as { recordings: Recording[] }).recordings;
+      expect(list.map((r) => [r.startedBy, r.stoppedBy])).toEqual([['commander', 'commander']]);
+    } finally {
+      await page.close();
+    }
+  }, 60_000);
 });

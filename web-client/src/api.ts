@@ -110,3 +110,8 @@ export async function exportIncident(token: string, incidentId: string): Promise
   if (!res.ok) throw new ApiError({ code: 'INTERNAL', message: res.statusText });
   return res.blob();
 }
+
+/** Records (or stops recording) every room of the incident. */
+export async function setIncidentRecording(token: string, incidentId: string, start: boolean): Promise<void> {
+  await call(z.object({ incident: Incident }), `/api/incidents/${encodeURIComponent(incidentId)}/recording/${start ? 'start' : 'stop'}`, { method: 'POST', token, body: '{}' });
+}
