@@ -101,6 +101,14 @@ describe('replay page', () => {
     expect(await page.$$eval('[data-shared-marker]', (els) => els.map((e) => (e as HTMLElement).dataset['lat']))).toEqual(['35.12']);
     await mkdir(path.join(projectRoot, 'test-artifacts'), { recursive: true });
     await page.screenshot({ path: path.join(projectRoot, 'test-artifacts/replay.png') });
+    // Back to the incident list; a replay link to an incident that is not there says so and goes back.
+    await page.click('#replay-back');
+    await page.waitForSelector(`[data-replay="${incidentId}"]`);
+    await page.evaluate(() => (location.hash = '#/replay/no-such-incident'));
+    await waitFor('a clear message', () => page.$$eval('.toast', (els) => els.some((e) => e.textContent?.includes('no incident no-such-incident'))), 10_000);
+    await page.waitForSelector(`[data-replay="${incidentId}"]`);
+    await (await page.waitForSelector(`[data-replay="${incidentId}"]`))!.click();
+    await page.waitForSelector('#replay-play');
     // The page is in English too.
     await page.click('#lang');
     await page.waitForFunction(() => document.querySelector('#replay-play')?.textContent === 'Play' || document.querySelector('#replay-play')?.textContent === 'Pause');

@@ -76,7 +76,13 @@ async function showReplay(incidentId: string): Promise<void> {
     closeReplay();
     void showRooms();
   };
-  closeReplay = await renderReplay(view, session, incidentId, back);
+  try {
+    closeReplay = await renderReplay(view, session, incidentId, back);
+  } catch (err) {
+    // An incident out of reach, or gone: say so and go back to the list.
+    toast(`${t('replay.title')}: ${(err as Error).message}`);
+    back();
+  }
 }
 
 async function showRooms(): Promise<void> {
