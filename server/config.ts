@@ -43,7 +43,7 @@ const EnvSchema = z.object({
   PTT_MAX_QUEUE: z.coerce.number().int().positive().default(32),
   RECORDING_POLICY: z.enum(['manual', 'always']).default('manual'),
   /** Recordings are deleted this many days after they stopped; 0 keeps them for ever. */
-  RECORDING_RETENTION_DAYS: z.coerce.number().min(0).default(90),
+  RECORDING_RETENTION_DAYS: z.coerce.number().min(0).default(0),
   RECORDING_SWEEP_S: z.coerce.number().positive().default(3600),
   /** Below this much free space on the recording disk, recording stops (and does not start). */
   RECORDING_MIN_FREE_MB: z.coerce.number().min(0).default(500),
