@@ -13,6 +13,8 @@ export type { RecordingDeps } from './active-recording.js';
 export class RecordingManager {
   readonly #active = new Map<string, ActiveRecording>();
   readonly #busy = new Set<string>();
+  /** Recording ids whose stop is under way. */
+  readonly #ending = new Set<string>();
   #diskTimer: NodeJS.Timeout | undefined;
   #diskFull: Promise<void> | undefined;
 
@@ -68,8 +70,9 @@ export class RecordingManager {
     return this.#active.size;
   }
 
+  /** Running, or being stopped (its files still being finalised): not to be deleted. */
   isActive(recordingId: string): boolean {
-    return [...this.#active.values()].some((a) => a.record.id === recordingId);
+    return this.#ending.has(recordingId) || [...this.#active.values()].some((a) => a.record.id === recordingId);
   }
 
   recording(roomId: string): boolean {
@@ -116,7 +119,8 @@ export class RecordingManager {
     const active = this.#active.get(roomId);
     if (!active) throw new AppError(ErrorCode.InvalidState, `room ${roomId} is not being recorded`);
     this.#active.delete(roomId);
-    const record = await active.end(by, reason);
+    this.#ending.add(active.record.id);
+    const record = await active.end(by, reason).finally(() => this.#ending.delete(active.record.id));
     await this.deps.audit.record({ actor: by, action: 'recording.stop', target: roomId, outcome: 'ok', detail: { recordingId: record.id, tracks: record.tracks.length, ...(reason ? { reason } : {}) } });
     void this.deps.timeline?.record(record.incidentId, { type: 'recording', roomId, action: 'stopped', recordingId: record.id, by, ...(reason ? { reason } : {}) });
     active.room.notifyAll({ type: 'recordingState', data: { recording: null } });
