@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import type { Logger } from 'pino';
@@ -18,7 +19,7 @@ export interface RetentionDeps {
   isActive: (recordingId: string) => boolean;
 }
 
-/** Deletes expired recordings: their folder (every track, sdp and log) and then their metadata, audit-logged. */
+/** Deletes expired recordings held on this node: their folder (every track, sdp and log), then their metadata, audit-logged. */
 export class RetentionSweeper {
   #timer: NodeJS.Timeout | undefined;
   #running: Promise<number> | undefined;
@@ -60,6 +61,9 @@ export class RetentionSweeper {
       if (now - ended < retentionMs) continue;
       const dir = path.resolve(root, rec.roomId, rec.id);
       if (!dir.startsWith(path.resolve(root) + path.sep)) continue;
+      // Each node sweeps the recordings it holds: metadata is shared, files are not (another node's
+      // running recording must not lose its metadata here).
+      if (!existsSync(dir)) continue;
       try {
         await rm(dir, { recursive: true, force: true });
         await store.delete(rec.id);

@@ -38,8 +38,10 @@ describe('RetentionSweeper (real Redis, real files)', () => {
       await writeFile(path.join(root, r.tracks[0]!.file), 'media');
     }
     const sweeper = new RetentionSweeper({ store, audit, logger: silentLogger, root, retentionMs: 30 * DAY, intervalMs: 3600_000, isActive: (id) => id === 'running' });
+    // Another node's: metadata here, its folder on that node.
+    await store.save(rec('elsewhere', null, now - 40 * DAY));
     expect(await sweeper.sweep(now)).toBe(2);
-    expect((await store.all()).map((r) => r.id).sort()).toEqual(['fresh', 'running']);
+    expect((await store.all()).map((r) => r.id).sort()).toEqual(['elsewhere', 'fresh', 'running']);
     expect(existsSync(path.join(root, 'room-a/old'))).toBe(false);
     expect(existsSync(path.join(root, 'room-a/crashed'))).toBe(false);
     expect(existsSync(path.join(root, 'room-a/fresh/x-audio-1.webm'))).toBe(true);
