@@ -24,19 +24,23 @@ export interface TrackInfo {
 /**
  * ffmpeg runs under a tiny sh that sends it SIGINT when our end of its stdin closes: on stop(), and when
  * this process dies, even by SIGKILL. ffmpeg then writes the Matroska trailer (cues, duration). Its stderr goes to a file, so
- * it never writes into a pipe nobody reads. The wrapper prints ffmpeg's pid first, for a hard kill.
+ * it never writes into a pipe nobody reads. The wrapper prints ffmpeg's pid first, for a hard kill, and
+ * exits with ffmpeg's status when ffmpeg ends by itself (a full disk, its read timeout): the watcher of our
+ * stdin runs beside it, not in front of it.
  */
 const WRAPPER = [
   'ffmpeg_bin="$1"; shift',
   '"$ffmpeg_bin" "$@" </dev/null & pid=$!',
   'echo $pid',
-  'cat >/dev/null',
+  // A background list's stdin would be /dev/null: our pipe is handed over as fd 3.
+  'exec 3<&0',
   // One SIGINT only: ffmpeg sees it between packets and writes its trailer. With the input gone (our
   // process died and the media workers with it) it ends ~10 s later on its read timeout, trailer written;
   // a second signal would abort the trailer too.
-  'kill -INT $pid 2>/dev/null',
+  '{ cat <&3 >/dev/null; kill -INT $pid 2>/dev/null; } &',
+  'exec 3<&-',
   'wait $pid',
-].join('; ');
+].join('\n');
 
 /**
  * Records one producer to disk without re-encoding: a PlainTransport sending to a loopback ffmpeg
@@ -49,6 +53,12 @@ export class TrackRecorder {
   #ffmpegPid: number | undefined;
   /** The track ended by itself (producer or transport closed, ffmpeg died); `at`: when it happened. */
   onEnded: ((reason: string, at: number) => void) | undefined;
+  /**
+   * Video: when the first key frame went to ffmpeg, which drops what comes before it; that is the file's
+   * time 0. Audio files start with the first packet, at resume.
+   */
+  readonly firstKeyFrameAt: Promise<number>;
+  #keyFrameSeen: (at: number) => void = () => undefined;
 
   private constructor(
     readonly info: TrackInfo,
@@ -58,11 +68,19 @@ export class TrackRecorder {
     private readonly logPath: string,
   ) {
     this.#exited = new Promise((resolve) => child.once('exit', (code) => resolve(code)));
+    this.firstKeyFrameAt = new Promise((resolve) => (this.#keyFrameSeen = resolve));
+    consumer.on('trace', (trace) => {
+      if (trace.type !== 'keyframe' || trace.direction !== 'out') return;
+      this.#keyFrameSeen(Date.now());
+      void consumer.enableTraceEvent([]).catch(() => undefined);
+    });
     child.stdout?.once('data', (d: Buffer) => {
       const pid = Number.parseInt(d.toString(), 10);
       if (Number.isFinite(pid)) this.#ffmpegPid = pid;
     });
     void this.#exited.then((code) => {
+      // The wrapper's stdin watcher has nothing more to watch.
+      child.stdin?.end();
       if (!this.#stopped) {
         this.#stopped = true;
         transport.close();
@@ -115,6 +133,7 @@ export class TrackRecorder {
       await Promise.race([waitUdpBound(port, opts.listenTimeoutMs ?? 10_000), exitedEarly]);
       await transport.connect({ ip: '127.0.0.1', port, rtcpPort: port + 1 });
       const recorder = new TrackRecorder({ file, codec: codec.mimeType.split('/')[1]!.toLowerCase(), kind: producer.kind }, transport, consumer, child, logPath);
+      if (consumer.kind === 'video') await consumer.enableTraceEvent(['keyframe']);
       await consumer.resume();
       if (consumer.kind === 'video') {
         // The file starts at the first key frame (ffmpeg drops what comes before); one request can be lost or

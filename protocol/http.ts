@@ -59,6 +59,8 @@ export const CreateRoomRequest = z.object({
   name: z.string().min(1).max(100),
   orgUnitId: Id,
   mode: RoomMode.default('conference'),
+  /** A further room of an incident (a talk group for it, say): recorded and on its timeline with it. */
+  incidentId: Id.optional(),
 });
 export type CreateRoomRequest = z.infer<typeof CreateRoomRequest>;
 
@@ -72,12 +74,16 @@ export const Incident = z.object({
   status: IncidentStatus,
   createdAt: z.string(),
   createdBy: z.string(),
+  /** Whether its rooms are recorded (a commander's choice); unset: the server's RECORDING_POLICY decides. */
+  recording: z.boolean().optional(),
 });
 export type Incident = z.infer<typeof Incident>;
 
 export const CreateIncidentRequest = z.object({
   name: z.string().min(1).max(100),
   orgUnitId: Id,
+  /** Record from the start (true), never unless asked (false), or as RECORDING_POLICY says (unset). */
+  recording: z.boolean().optional(),
 });
 
 export const JoinLinkRequest = z.object({

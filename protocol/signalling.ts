@@ -8,7 +8,7 @@ import type { types as ms } from 'mediasoup-client';
 import type { ErrorBody } from './errors.js';
 import { FeedState } from './feeds.js';
 import { Id, PublicUser, RoomMode } from './http.js';
-import type { Recording, RecordingState } from './recording.js';
+import type { Recording, RecordingAlert, RecordingState } from './recording.js';
 
 const isPlainObject = (v: unknown): boolean => typeof v === 'object' && v !== null && !Array.isArray(v);
 /** mediasoup's own structures are checked in depth by mediasoup itself; here only their shape. */
@@ -232,6 +232,8 @@ export interface NotificationData {
   floorRevoked: { reason: FloorRevokeReason; byPeerId?: string };
   /** The room's recording started or stopped; also sent to a member on joining a room being recorded. */
   recordingState: { recording: RecordingState };
+  /** Recording stopped by itself (the disk is full): an alert for the console's banner. */
+  recordingAlert: RecordingAlert;
 }
 export type NotificationType = keyof NotificationData;
 export type Notification = { [T in NotificationType]: { type: T; data: NotificationData[T] } }[NotificationType];

@@ -41,6 +41,13 @@ const EnvSchema = z.object({
   NGINX_RTMP_MODULE: z.string().default('/usr/lib/nginx/modules/ngx_rtmp_module.so'),
   PTT_MAX_BURST_S: z.coerce.number().positive().default(30),
   PTT_MAX_QUEUE: z.coerce.number().int().positive().default(32),
+  RECORDING_POLICY: z.enum(['manual', 'always']).default('manual'),
+  /** Recordings are deleted this many days after they stopped; 0 keeps them for ever. */
+  RECORDING_RETENTION_DAYS: z.coerce.number().min(0).default(0),
+  RECORDING_SWEEP_S: z.coerce.number().positive().default(3600),
+  /** Below this much free space on the recording disk, recording stops (and does not start). */
+  RECORDING_MIN_FREE_MB: z.coerce.number().min(0).default(500),
+  RECORDING_DISK_CHECK_MS: z.coerce.number().int().min(100).default(1000),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
@@ -86,6 +93,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
     },
     rtmp: e.RTMP_PORT === 'off' ? undefined : { port: e.RTMP_PORT, host: e.RTMP_HOST, nginxBin: e.NGINX_BIN, modulePath: e.NGINX_RTMP_MODULE },
     ptt: { maxBurstMs: Math.round(e.PTT_MAX_BURST_S * 1000), maxQueue: e.PTT_MAX_QUEUE },
+    recording: {
+      policy: e.RECORDING_POLICY,
+      retentionMs: e.RECORDING_RETENTION_DAYS * 24 * 3600 * 1000,
+      sweepMs: e.RECORDING_SWEEP_S * 1000,
+      minFreeBytes: Math.round(e.RECORDING_MIN_FREE_MB * 1024 * 1024),
+      diskCheckMs: e.RECORDING_DISK_CHECK_MS,
+    },
     metricsToken: e.METRICS_TOKEN,
     /** Base map tiles ({z}/{x}/{y}); unset means a blank base, which still shows every marker. */
     map: { tileUrl: e.MAP_TILE_URL, center: e.MAP_CENTER.split(',').map(Number) as [number, number] },

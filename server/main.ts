@@ -15,7 +15,8 @@ import { RtmpServer } from './feeds/rtmp-server.js';
 import { SourceStore } from './feeds/source-store.js';
 import { createApp } from './http/app.js';
 import { createLogger } from './logger.js';
-import { createMetrics } from './metrics.js';
+import { createMetrics, registerRecordingMetrics } from './metrics.js';
+import { freeBytes } from './recording/disk-space.js';
 import { readOrganisationConfig } from './org/organisation-config.js';
 import { OrgStore } from './org/org-store.js';
 import { seedOrganisation } from './org/seed.js';
@@ -29,6 +30,10 @@ import { RoomManager } from './rooms/room-manager.js';
 import { RoomStore } from './rooms/room-store.js';
 import { RecordingManager } from './recording/recording-manager.js';
 import { RecordingStore } from './recording/recording-store.js';
+import { IncidentRecording } from './recording/incident-recording.js';
+import { RetentionSweeper } from './recording/retention.js';
+import { IncidentAccess } from './incidents/incident-access.js';
+import { IncidentTimeline } from './timeline/incident-timeline.js';
 import { createRequestHandlers } from './signalling/request-handlers.js';
 import { Presence } from './signalling/presence.js';
 import { createSocketServer } from './signalling/socket-server.js';
@@ -55,6 +60,7 @@ async function main(): Promise<void> {
   const positions = new PositionLog(store.redis);
   const messages = new MessageLog(store.redis);
   const markers = new MarkerStore(store.redis);
+  const timeline = new IncidentTimeline(store.redis, logger);
 
   const pool = new WorkerPool({ size: config.media.workers, ...config.media, logger });
   pool.on('workerDied', () => metrics.workerDeaths.inc());
@@ -67,13 +73,20 @@ async function main(): Promise<void> {
     },
     // Timer- and pre-emption-driven changes have no request of their own to be audited with.
     onFloorEvents: (roomId, rows) => {
+      const incidentId = rooms.live(roomId)?.definition.incidentId;
       for (const { event, user, by } of rows) {
         const detail = { ...event, ...(by ? { by: by.username } : {}) };
+        void timeline.record(incidentId, {
+          type: 'floor', roomId, who: { id: user.id, name: user.displayName }, action: event.type,
+          ...(event.type === 'granted' ? { emergency: event.emergency } : {}),
+          ...(event.type === 'revoked' ? { reason: event.reason } : {}),
+        });
         void audit.record({ actor: user.username, action: `floor.${event.type}`, target: roomId, outcome: 'ok', detail })
           .catch((err: unknown) => logger.error({ err }, 'audit of floor event failed'));
       }
     },
   });
+  rooms.on('opened', (room) => timeline.observe(room));
   const routerCapabilities = await MediaRoom.probeCapabilities(pool);
   const sources = new SourceStore(store.redis);
   let rtmp: RtmpServer | undefined;
@@ -82,18 +95,31 @@ async function main(): Promise<void> {
     config.rtmp ? `rtmp://${config.rtmp.host === '0.0.0.0' ? (config.media.announcedIp ?? '127.0.0.1') : config.rtmp.host}:${config.rtmp.port}/live` : undefined;
 
   const recordingStore = new RecordingStore(store.redis);
-  const recordings = new RecordingManager({ store: recordingStore, audit, logger, root: path.join(config.dataDir, 'recordings') });
+  const recordingsRoot = path.join(config.dataDir, 'recordings');
+  const recordings = new RecordingManager({
+    store: recordingStore, audit, logger, root: recordingsRoot, timeline,
+    minFreeBytes: config.recording.minFreeBytes, diskCheckMs: config.recording.diskCheckMs,
+  });
+  registerRecordingMetrics(metrics, { active: () => recordings.activeCount, freeBytes: () => freeBytes(recordingsRoot) });
+  const incidentRecording = new IncidentRecording({ recordings, incidents, rooms, audit, logger, policy: config.recording.policy });
+  const retention = new RetentionSweeper({
+    store: recordingStore, audit, logger, root: recordingsRoot, retentionMs: config.recording.retentionMs, intervalMs: config.recording.sweepMs,
+    isActive: (id) => recordings.isActive(id),
+  });
   const presence = new Presence();
   let publicHttpsUrl: string | undefined;
   const app = createApp({
     accounts, tokens, roomStore, rooms, audit, metrics, logger, pool, routerCapabilities, presence,
     redis: store.redis,
     recordingStore,
+    recordingsRoot,
+    replay: { access: new IncidentAccess(incidents, roomStore, () => orgTree), incidentRecording, recordingStore, timeline, audit, recordingsRoot },
     clientConfig: { map: { center: config.map.center, ...(config.map.tileUrl ? { tileUrl: config.map.tileUrl } : {}) } },
     orgTree: () => orgTree,
     feedDeps: { sources, feeds, rtmpPushBase },
     metricsToken: config.metricsToken,
     incidents,
+    onIncidentClosed: (incident, by) => incidentRecording.closed(incident, by),
     publicUrl: (req) => config.publicUrl ?? publicHttpsUrl ?? `${req.protocol}://${req.get('host') ?? 'localhost'}`,
     webRoot: path.join(projectRoot, 'web-client/dist'),
   });
@@ -103,7 +129,7 @@ async function main(): Promise<void> {
     servers.push(https.createServer({ cert: readFileSync(config.https.certPath), key: readFileSync(config.https.keyPath) }, app));
   }
   const handlers = createRequestHandlers({
-    rooms, roomStore, orgTree: () => orgTree, audit, positions, messages, markers, presence, calls: new CallRegistry(), feeds, sources, recordings,
+    rooms, roomStore, orgTree: () => orgTree, audit, positions, messages, markers, presence, calls: new CallRegistry(), feeds, sources, recordings, timeline,
   });
   const io = createSocketServer({
     servers, tokens, handlers, metrics, logger, presence,
@@ -133,6 +159,7 @@ async function main(): Promise<void> {
     );
     await rtmp.start();
   }
+  retention.start();
   logger.info({ httpUrl, httpsUrl, workers: pool.workers().map((w) => w.worker.pid) }, 'listening');
   printBanner(httpUrl, httpsUrl, config.orgConfigPath, organisation.users.find((u) => u.role === 'commander'));
 
@@ -141,6 +168,7 @@ async function main(): Promise<void> {
     if (stopping) return;
     stopping = true;
     logger.info({ signal }, 'shutting down');
+    retention.stop();
     // Before the rooms close: every recorder's ffmpeg finalises its file.
     await recordings.stopAll().catch((err: unknown) => logger.error({ err }, 'stopping recordings failed'));
     io.close();

@@ -27,3 +27,19 @@ export function createMetrics() {
   };
 }
 export type Metrics = ReturnType<typeof createMetrics>;
+
+/** Recording gauges, read when Prometheus scrapes: rooms being recorded, free space on the recording disk. */
+export function registerRecordingMetrics(metrics: Metrics, source: { active: () => number; freeBytes: () => Promise<number> }): void {
+  new client.Gauge({
+    name: 'ecs_recordings_active', help: 'Rooms being recorded on this node', registers: [metrics.registry],
+    collect() {
+      this.set(source.active());
+    },
+  });
+  new client.Gauge({
+    name: 'ecs_recording_disk_free_bytes', help: 'Free bytes on the filesystem of DATA_DIR/recordings', registers: [metrics.registry],
+    async collect() {
+      this.set(await source.freeBytes().catch(() => Number.NaN));
+    },
+  });
+}

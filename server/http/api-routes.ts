@@ -14,6 +14,7 @@ import { RateLimiter } from '../signalling/rate-limiter.js';
 import { wallLayoutRoutes } from '../wall/wall-layout-routes.js';
 import { recordingRoutes } from '../recording/recording-routes.js';
 import type { RecordingStore } from '../recording/recording-store.js';
+import type { IncidentStore } from '../incidents/incident-store.js';
 import { requireAuth, requireRole, type AuthedRequest } from './auth-middleware.js';
 import { parseBody } from './http-errors.js';
 
@@ -31,6 +32,9 @@ export interface ApiDeps {
   presence: Presence;
   clientConfig: ClientConfig;
   recordingStore: RecordingStore;
+  /** DATA_DIR/recordings */
+  recordingsRoot: string;
+  incidents: IncidentStore;
 }
 
 export function apiRoutes(deps: ApiDeps): Router {
@@ -62,7 +66,7 @@ export function apiRoutes(deps: ApiDeps): Router {
   const userOf = (req: Request) => (req as AuthedRequest).user;
   router.use(requireAuth(tokens));
   router.use(wallLayoutRoutes({ redis: deps.redis, audit }));
-  router.use(recordingRoutes({ recordingStore: deps.recordingStore, roomStore, orgTree, audit }));
+  router.use(recordingRoutes({ recordingStore: deps.recordingStore, roomStore, orgTree, audit, tokens, recordingsRoot: deps.recordingsRoot }));
   router.get('/config', (_req, res) => {
     res.json(deps.clientConfig);
   });
@@ -105,6 +109,11 @@ export function apiRoutes(deps: ApiDeps): Router {
     if (!tree.isAncestorOrSelf(user.orgUnitId, room.orgUnitId)) {
       await audit.record({ actor: user.username, action: 'room.create', target: room.id, outcome: 'denied' });
       throw new AppError(ErrorCode.Forbidden, `unit ${room.orgUnitId} is outside your organisation`);
+    }
+    if (room.incidentId !== undefined) {
+      const incident = await deps.incidents.get(room.incidentId);
+      if (!incident || !tree.canAccess(user.orgUnitId, incident.orgUnitId)) throw new AppError(ErrorCode.NotFound, `no incident ${room.incidentId}`);
+      if (incident.status !== 'active') throw new AppError(ErrorCode.InvalidState, `incident ${room.incidentId} is closed`);
     }
     if (!(await roomStore.create({ ...room, createdBy: user.username }))) {
       throw new AppError(ErrorCode.InvalidState, `room ${room.id} exists`);

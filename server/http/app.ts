@@ -3,6 +3,10 @@ import { AppError, ErrorCode } from '../../protocol/errors.js';
 import express from 'express';
 import type { Logger } from 'pino';
 import { incidentRoutes, type IncidentDeps } from '../incidents/incident-routes.js';
+import { incidentRecordingRoutes, type IncidentRecordingRouteDeps } from '../recording/incident-recording-routes.js';
+import { recordingMediaRoutes } from '../recording/recording-routes.js';
+import { timelineRoutes } from '../timeline/timeline-routes.js';
+import { refuseGuests, requireAuth } from './auth-middleware.js';
 import { apiRoutes, type ApiDeps } from './api-routes.js';
 import { feedHooks } from '../feeds/feed-hooks.js';
 import { feedRoutes, type FeedRouteDeps } from '../feeds/feed-routes.js';
@@ -12,7 +16,7 @@ import type { WorkerPool } from '../../media/worker-pool.js';
 
 export function createApp(
   deps: ApiDeps &
-    IncidentDeps & { feedDeps: Omit<FeedRouteDeps, 'orgTree' | 'audit' | 'tokens'> } & { logger: Logger; metricsToken: string | undefined; pool: WorkerPool; webRoot: string },
+    IncidentDeps & { replay: IncidentRecordingRouteDeps } & { feedDeps: Omit<FeedRouteDeps, 'orgTree' | 'audit' | 'tokens'> } & { logger: Logger; metricsToken: string | undefined; pool: WorkerPool; webRoot: string },
 ): express.Express {
   const app = express();
   app.disable('x-powered-by');
@@ -27,6 +31,10 @@ export function createApp(
   app.use(express.json({ limit: '16kb' }));
   app.use(opsRoutes(deps));
   app.use('/api/incidents', incidentRoutes(deps));
+  // Incidents' recordings, timeline and export: its own routers, after incidentRoutes (which also matches /api/incidents).
+  const reviewers = [requireAuth(deps.tokens), refuseGuests('guests cannot review or record an incident')];
+  app.use('/api/incidents', ...reviewers, incidentRecordingRoutes(deps.replay), timelineRoutes(deps.replay));
+  app.use('/api', recordingMediaRoutes({ ...deps, recordingsRoot: deps.recordingsRoot }));
   app.use('/api', apiRoutes(deps));
   app.use('/api', feedRoutes({ ...deps.feedDeps, orgTree: deps.orgTree, audit: deps.audit, tokens: deps.tokens }));
   app.use('/api', () => {

@@ -22,3 +22,11 @@ export function requireRole(...roles: Role[]) {
     next();
   };
 }
+
+/** Guests (join links) take part in their incident; they do not review or record it. */
+export function refuseGuests(message: string) {
+  return (req: Request, _res: Response, next: NextFunction): void => {
+    if ((req as AuthedRequest).user.incidentId !== undefined) throw new AppError(ErrorCode.Forbidden, message);
+    next();
+  };
+}

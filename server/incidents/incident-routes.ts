@@ -10,6 +10,7 @@ import { parseBody } from '../http/http-errors.js';
 import type { OrgTree } from '../org/org-tree.js';
 import type { RoomStore } from '../rooms/room-store.js';
 import { RateLimiter } from '../signalling/rate-limiter.js';
+import { IncidentAccess } from './incident-access.js';
 import type { IncidentStore } from './incident-store.js';
 
 export interface IncidentDeps {
@@ -20,6 +21,8 @@ export interface IncidentDeps {
   audit: AuditLog;
   /** Where phones reach the server (the LAN HTTPS address), for join links. */
   publicUrl: (req: Request) => string;
+  /** After an incident is closed: its recordings stop. */
+  onIncidentClosed?: (incident: Incident, by: string) => Promise<void>;
 }
 
 const newId = () => `${new Date().toISOString().slice(0, 10).replaceAll('-', '')}-${randomBytes(3).toString('hex')}`;
@@ -34,17 +37,9 @@ export function incidentRoutes(deps: IncidentDeps): Router {
   const joinLimiter = new RateLimiter(2, 20);
   const userOf = (req: Request) => (req as AuthedRequest).user;
 
-  const visible = async (user: PublicUser): Promise<Incident[]> => {
-    const tree = orgTree();
-    return (await incidents.all()).filter((i) => (user.incidentId ? i.id === user.incidentId : tree.canAccess(user.orgUnitId, i.orgUnitId)));
-  };
-
-  const incidentFor = async (req: Request): Promise<Incident> => {
-    const id = String(req.params['id']);
-    const incident = (await visible(userOf(req))).find((i) => i.id === id);
-    if (!incident) throw new AppError(ErrorCode.NotFound, `no incident ${id}`);
-    return incident;
-  };
+  const access = new IncidentAccess(incidents, roomStore, orgTree);
+  const visible = (user: PublicUser) => access.visible(user);
+  const incidentFor = (req: Request): Promise<Incident> => access.get(userOf(req), String(req.params['id']));
 
   // A responder with a join link gets a session for that incident only, ending when the link does.
   router.post('/join', async (req, res) => {
@@ -69,7 +64,7 @@ export function incidentRoutes(deps: IncidentDeps): Router {
 
   router.post('/', requireRole('admin', 'commander'), async (req, res) => {
     const user = userOf(req);
-    const { name, orgUnitId } = parseBody(CreateIncidentRequest, req.body);
+    const { name, orgUnitId, recording } = parseBody(CreateIncidentRequest, req.body);
     const tree = orgTree();
     if (!tree.get(orgUnitId)) throw new AppError(ErrorCode.BadRequest, `no unit ${orgUnitId}`);
     if (!tree.isAncestorOrSelf(user.orgUnitId, orgUnitId)) {
@@ -77,10 +72,10 @@ export function incidentRoutes(deps: IncidentDeps): Router {
       throw new AppError(ErrorCode.Forbidden, `unit ${orgUnitId} is outside your organisation`);
     }
     const id = newId();
-    const incident: Incident = { id, name, orgUnitId, roomId: `inc-${id}`, status: 'active', createdAt: new Date().toISOString(), createdBy: user.username };
+    const incident: Incident = { id, name, orgUnitId, roomId: `inc-${id}`, status: 'active', createdAt: new Date().toISOString(), createdBy: user.username, ...(recording !== undefined ? { recording } : {}) };
     await roomStore.create({ id: incident.roomId, name, orgUnitId, mode: 'conference', createdBy: user.username, incidentId: id });
     await incidents.create(incident);
-    await audit.record({ actor: user.username, action: 'incident.open', target: id, outcome: 'ok', detail: { name, orgUnitId } });
+    await audit.record({ actor: user.username, action: 'incident.open', target: id, outcome: 'ok', detail: { name, orgUnitId, recording } });
     res.status(201).json({ incident });
   });
 
@@ -88,6 +83,7 @@ export function incidentRoutes(deps: IncidentDeps): Router {
     const incident = { ...(await incidentFor(req)), status: 'closed' as const };
     await incidents.save(incident);
     await audit.record({ actor: userOf(req).username, action: 'incident.close', target: incident.id, outcome: 'ok' });
+    await deps.onIncidentClosed?.(incident, userOf(req).username);
     res.json({ incident });
   });
 

@@ -18,6 +18,20 @@ export class RecordingStore {
     return this.#hash.set(recording.id, recording);
   }
 
+  all(): Promise<Recording[]> {
+    return this.#hash.all();
+  }
+
+  delete(id: string): Promise<boolean> {
+    return this.#hash.delete(id);
+  }
+
+  /** An incident's recordings (tagged with it, or made in one of its rooms), oldest first. */
+  async forIncident(incidentId: string, roomIds: string[]): Promise<Recording[]> {
+    const rooms = new Set(roomIds);
+    return (await this.#hash.all()).filter((r) => r.incidentId === incidentId || rooms.has(r.roomId)).sort((a, b) => a.startedAt - b.startedAt);
+  }
+
   /** A room's recordings, newest first. */
   async forRoom(roomId: string): Promise<Recording[]> {
     return (await this.#hash.all()).filter((r) => r.roomId === roomId).sort((a, b) => b.startedAt - a.startedAt);

@@ -1,11 +1,17 @@
 import type { Logger } from 'pino';
 import type { WorkerPool } from '../../media/worker-pool.js';
 import type { PttDeps } from '../ptt/talk-group.js';
+import { TypedEmitter } from '../../media/typed-emitter.js';
 import { Room } from './room.js';
 import type { RoomDefinition } from './room-store.js';
 
 /** Live rooms on this node: opened on first join (one open per id at a time), closed when empty. */
-export class RoomManager {
+type RoomManagerEvents = {
+  /** A room came to life on this node (its first join, or a feed or call opening it). */
+  opened: [Room];
+};
+
+export class RoomManager extends TypedEmitter<RoomManagerEvents> {
   readonly #live = new Map<string, Room>();
   readonly #opening = new Map<string, Promise<Room>>();
 
@@ -13,7 +19,9 @@ export class RoomManager {
     private readonly pool: WorkerPool,
     private readonly logger: Logger,
     private readonly ptt: PttDeps,
-  ) {}
+  ) {
+    super();
+  }
 
   live(roomId: string): Room | undefined {
     return this.#live.get(roomId);
@@ -53,6 +61,7 @@ export class RoomManager {
     const room = await Room.open(definition, this.pool, this.logger, this.ptt);
     this.#live.set(roomId, room);
     this.logger.info({ room: roomId, workerPid: room.workerPid }, 'room opened');
+    this.emit('opened', room);
     return room;
   }
 }

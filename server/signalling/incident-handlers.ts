@@ -10,7 +10,8 @@ const sender = (user: PublicUser) => ({ id: user.id, displayName: user.displayNa
 const canCommand = (user: PublicUser) => user.role === 'commander' || user.role === 'operator' || user.role === 'admin';
 
 /** What a room shares besides media: positions, dispatched text, map markers. */
-export function createIncidentHandlers({ orgTree, audit, positions, messages, markers }: HandlerDeps) {
+export function createIncidentHandlers({ orgTree, audit, positions, messages, markers, timeline }: HandlerDeps) {
+  const who = (session: Session) => ({ id: session.user.id, name: session.user.displayName });
   const audited = (session: Session, action: string, target: string, detail: Record<string, unknown>) =>
     audit.record({ actor: session.user.username, action, target, outcome: 'ok', detail });
 
@@ -32,6 +33,7 @@ export function createIncidentHandlers({ orgTree, audit, positions, messages, ma
     const message = await messages.append(room.id, sender(session.user), to, text);
     const delivered = room.notifyUsers((u) => u.id !== session.user.id && reaches(to)(u), { type: 'message', data: message });
     await audited(session, 'dispatch.message', room.id, { to, delivered, messageId: message.id });
+    void timeline.record(room.definition.incidentId, { type: 'message', roomId: room.id, who: who(session), to, text });
     return { message, delivered };
   };
 
@@ -41,6 +43,7 @@ export function createIncidentHandlers({ orgTree, audit, positions, messages, ma
     const marker = await markers.place(room.id, { lat, lon, note, by: sender(session.user) });
     room.notifyUsers(() => true, { type: 'markers', data: { markers: await markers.all(room.id) } });
     await audited(session, 'map.marker.place', room.id, { markerId: marker.id, lat, lon, note });
+    void timeline.record(room.definition.incidentId, { type: 'marker', roomId: room.id, who: who(session), action: 'placed', markerId: marker.id, lat, lon, note });
     return { marker };
   };
 
@@ -50,6 +53,7 @@ export function createIncidentHandlers({ orgTree, audit, positions, messages, ma
     if (!(await markers.remove(room.id, markerId))) throw new AppError(ErrorCode.NotFound, `no marker ${markerId}`);
     room.notifyUsers(() => true, { type: 'markers', data: { markers: await markers.all(room.id) } });
     await audited(session, 'map.marker.remove', room.id, { markerId });
+    void timeline.record(room.definition.incidentId, { type: 'marker', roomId: room.id, who: who(session), action: 'removed', markerId });
     return {};
   };
 

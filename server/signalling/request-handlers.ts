@@ -15,6 +15,7 @@ import { createCallHandlers } from './call-handlers.js';
 import { createIncidentHandlers } from './incident-handlers.js';
 import { createRecordingHandlers } from './recording-handlers.js';
 import type { RecordingManager } from '../recording/recording-manager.js';
+import type { IncidentTimeline } from '../timeline/incident-timeline.js';
 import type { Presence } from './presence.js';
 import type { Session } from './session.js';
 
@@ -31,6 +32,7 @@ export interface HandlerDeps {
   feeds: FeedManager;
   sources: SourceStore;
   recordings: RecordingManager;
+  timeline: IncidentTimeline;
 }
 
 export type RequestHandlers = {
@@ -49,7 +51,7 @@ export function createRequestHandlers(deps: HandlerDeps): RequestHandlers {
 }
 
 /** Joining, leaving, and the media requests of a room. */
-function createRoomHandlers({ rooms, roomStore, orgTree, audit, feeds, sources, recordings }: HandlerDeps): Omit<RequestHandlers, OtherMethods> {
+function createRoomHandlers({ rooms, roomStore, orgTree, audit, feeds, sources, recordings, timeline }: HandlerDeps): Omit<RequestHandlers, OtherMethods> {
   const audited = (session: Session, action: string, target: string, detail?: Record<string, unknown>) =>
     audit.record({ actor: session.user.username, action, target, outcome: 'ok', ...(detail ? { detail } : {}) });
 
@@ -62,6 +64,7 @@ function createRoomHandlers({ rooms, roomStore, orgTree, audit, feeds, sources, 
     feeds.peerLeft(room.id, peer.id);
     rooms.closeIfEmpty(room);
     await audited(session, 'room.leave', room.id);
+    void timeline.record(room.definition.incidentId, { type: 'leave', roomId: room.id, who: { id: session.user.id, name: session.user.displayName }, peerId: peer.id });
   };
 
   return {
@@ -81,6 +84,7 @@ function createRoomHandlers({ rooms, roomStore, orgTree, audit, feeds, sources, 
         session.room = room;
         session.peer = peer;
         await audited(session, 'room.join', roomId, { peerId: peer.id });
+        void timeline.record(definition.incidentId, { type: 'join', roomId, who: { id: session.user.id, name: session.user.displayName }, peerId: peer.id });
         const recording = recordings.state(room.id);
         // After the reply, so the client knows the room when it hears of the recording.
         if (recording) setImmediate(() => session.notify({ type: 'recordingState', data: { recording } }));

@@ -1,6 +1,8 @@
 import { ClientConfig, Incident, JoinLinkResponse, LoginResponse, OrgUnit, PublicUser, RoomInfo, WallLayout, type LoginRequest } from '../../protocol/http.js';
 import type { ErrorBody } from '../../protocol/errors.js';
 import { PublicSource, SourceList, type CreateSourceRequest } from '../../protocol/feeds.js';
+import { Recording } from '../../protocol/recording.js';
+import { TimelinePage, type TimelineEntry } from '../../protocol/timeline.js';
 import { z } from 'zod';
 import type { types } from 'mediasoup-client';
 
@@ -80,4 +82,36 @@ export async function listSources(token: string): Promise<PublicSource[]> {
 
 export async function createSource(token: string, body: CreateSourceRequest): Promise<PublicSource> {
   return (await call(z.object({ source: PublicSource }), '/api/feeds', { token, method: 'POST', body: JSON.stringify(body) })).source;
+}
+
+export async function incidentRecordings(token: string, incidentId: string): Promise<Recording[]> {
+  return (await call(z.object({ recordings: z.array(Recording) }), `/api/incidents/${encodeURIComponent(incidentId)}/recordings`, { token })).recordings;
+}
+
+/** The whole timeline, page by page (bounded: a replay page does not need more than this). */
+export async function incidentTimeline(token: string, incidentId: string, maxPages = 40): Promise<TimelineEntry[]> {
+  const entries: TimelineEntry[] = [];
+  let from: number | null = 0;
+  for (let i = 0; i < maxPages && from !== null; i++) {
+    const page: TimelinePage = await call(TimelinePage, `/api/incidents/${encodeURIComponent(incidentId)}/timeline?from=${from}&limit=5000`, { token });
+    entries.push(...page.entries);
+    from = page.next;
+  }
+  return entries;
+}
+
+/** A track's file for <video>/<audio>, which cannot send headers: the token rides in the query (this route only). */
+export function trackUrl(token: string, recordingId: string, index: number): string {
+  return `/api/recordings/${encodeURIComponent(recordingId)}/tracks/${index}?access_token=${encodeURIComponent(token)}`;
+}
+
+export async function exportIncident(token: string, incidentId: string): Promise<Blob> {
+  const res = await fetch(`/api/incidents/${encodeURIComponent(incidentId)}/export`, { headers: { authorization: `Bearer ${token}` } });
+  if (!res.ok) throw new ApiError({ code: 'INTERNAL', message: res.statusText });
+  return res.blob();
+}
+
+/** Records (or stops recording) every room of the incident. */
+export async function setIncidentRecording(token: string, incidentId: string, start: boolean): Promise<void> {
+  await call(z.object({ incident: Incident }), `/api/incidents/${encodeURIComponent(incidentId)}/recording/${start ? 'start' : 'stop'}`, { method: 'POST', token, body: '{}' });
 }

@@ -10,16 +10,19 @@ import { showIncomingCall, toast } from './ui/call-ui.js';
 import { renderLogin } from './ui/login-view.js';
 import { renderRoom } from './ui/room-view.js';
 import { renderRooms } from './ui/rooms-view.js';
+import { renderReplay } from './replay/replay-view.js';
 
 const view = document.getElementById('view')!;
 const who = document.getElementById('who')!;
 const logoutButton = document.getElementById('logout')!;
 const langButton = document.getElementById('lang')!;
 const banner = document.getElementById('conn-banner')!;
+const alertBanner = document.getElementById('alert-banner')!;
 let session: LoginResponse | undefined = readSession();
 let client: RoomClient | undefined;
 let signalling: SignallingClient | undefined;
 let rerender: () => void = () => undefined;
+let closeReplay: () => void = () => undefined;
 // Read once at load: the query string is cleared after a room link has been used.
 const preferH264 = new URLSearchParams(location.search).get('codec') === 'h264';
 const devices = new DeviceCache();
@@ -59,8 +62,35 @@ function linkedRoom(): string | null {
   return room;
 }
 
+/** #/replay/<incidentId>: the incident's replay page. */
+const replayTarget = () => /^#\/replay\/([A-Za-z0-9._-]{1,64})$/.exec(location.hash)?.[1];
+
+async function showReplay(incidentId: string): Promise<void> {
+  if (!session) return showLogin();
+  closeReplay();
+  await client?.close();
+  client = undefined;
+  rerender = () => void showReplay(incidentId);
+  const back = () => {
+    history.pushState(null, '', location.pathname + location.search);
+    closeReplay();
+    void showRooms();
+  };
+  try {
+    closeReplay = await renderReplay(view, session, incidentId, back);
+  } catch (err) {
+    // An incident out of reach, or gone: say so and go back to the list.
+    toast(`${t('replay.title')}: ${(err as Error).message}`);
+    back();
+  }
+}
+
 async function showRooms(): Promise<void> {
   if (!session) return showLogin();
+  const replay = replayTarget();
+  if (replay) return showReplay(replay);
+  closeReplay();
+  closeReplay = () => undefined;
   who.textContent = session.user.displayName;
   connectSignalling(session.token);
   routerCapabilities(session.token).then((caps) => devices.load(caps)).catch(() => undefined); // a head start only
@@ -164,6 +194,8 @@ function connectSignalling(token: string): SignallingClient {
       if (n.data.outcome !== 'answered-elsewhere') toast(t(`call.${n.data.outcome}`));
     } else if (n.type === 'callAnswered') {
       toast(`${n.data.by.displayName} ${t('call.answered')}`);
+    } else if (n.type === 'recordingAlert') {
+      showAlert(`${t('rec.diskFull')} (${n.data.roomId}, ${(n.data.freeBytes / 1024 / 1024).toFixed(1)} MB)`);
     }
   });
   signalling = connection;
@@ -185,6 +217,19 @@ function showConnection(state: string | undefined): void {
   banner.hidden = !text;
 }
 
+/** A banner that stays until dismissed: something the operator must act on (a full recording disk). */
+function showAlert(text: string): void {
+  const dismiss = document.createElement('button');
+  dismiss.type = 'button';
+  dismiss.className = 'link-button';
+  dismiss.textContent = t('alert.dismiss');
+  dismiss.addEventListener('click', () => (alertBanner.hidden = true));
+  const message = document.createElement('span');
+  message.textContent = text;
+  alertBanner.replaceChildren(message, dismiss);
+  alertBanner.hidden = false;
+}
+
 function logout(): void {
   void client?.close();
   client = undefined;
@@ -201,6 +246,10 @@ langButton.addEventListener('click', () => {
   rerender();
 });
 logoutButton.addEventListener('click', logout);
+window.addEventListener('hashchange', () => {
+  const replay = replayTarget();
+  if (session && replay) void showReplay(replay);
+});
 translateStatic();
 if (session) void showRooms();
 else showLogin();

@@ -1,5 +1,5 @@
 import type { Incident, LoginResponse, WallLayout, WallPreset } from '../../../protocol/http.js';
-import { clientConfig, loadWallLayout, orgUnits, saveWallLayout } from '../api.js';
+import { clientConfig, loadWallLayout, orgUnits, saveWallLayout, setIncidentRecording } from '../api.js';
 import { t } from '../i18n.js';
 import type { RoomClient } from '../room-client.js';
 import { syncAudioSinks } from '../ui/audio-sinks.js';
@@ -73,7 +73,8 @@ export async function renderConsole(
   const roster = rosterPanel(session, incident.roomId, unitName, (userId) => {
     client.signalling.request('callUser', { userId }).then(() => toast(`${t('call.ringing')}…`), (err: Error) => toast(`${t('call.failed')}: ${err.message}`));
   });
-  const rec = recordControl(client, session.user);
+  // At the console the button records the incident: all its rooms, and those that open later.
+  const rec = recordControl(client, session.user, (start) => setIncidentRecording(session.token, incident.id, start));
   const head = h('div', { class: 'console-head' }, h('h2', {}, incident.name), rec.el, switcher, presetBar,
     h('button', { type: 'button', class: 'leave', id: 'leave', onclick: () => ctx.onLeave() }, t('room.leave')));
   // Camera feeds (drones, body cameras, 布控球, CCTV) are watched into the incident, then placed like any source.

@@ -11,8 +11,15 @@ export async function renderIncidents(root: HTMLElement, session: LoginResponse,
   const qrBox = h('div', { class: 'qr-box', id: 'qr-box', hidden: true });
   const list = h('div', { class: 'incident-list' });
 
+  const replayButton = (incident: Incident) =>
+    h('button', { type: 'button', class: 'link-button', 'data-replay': incident.id, onclick: () => (location.hash = `#/replay/${incident.id}`) }, t('incidents.replay'));
+  const closedList = h('div', { class: 'incident-list', id: 'closed-incidents' });
   const refresh = async () => {
-    const active = (await listIncidents(token)).filter((i) => i.status === 'active');
+    const all = await listIncidents(token);
+    const active = all.filter((i) => i.status === 'active');
+    const closed = all.filter((i) => i.status === 'closed');
+    closedList.replaceChildren(...(closed.length ? [h('h3', {}, t('incidents.closed'))] : []),
+      ...closed.map((incident) => h('div', { class: 'room-row', 'data-closed-incident': incident.id }, h('span', { class: 'name' }, incident.name), replayButton(incident))));
     list.replaceChildren(
       ...(active.length ? [] : [h('p', { class: 'muted-text' }, t('incidents.none'))]),
       ...active.map((incident) =>
@@ -28,6 +35,7 @@ export async function renderIncidents(root: HTMLElement, session: LoginResponse,
                 qrBox.hidden = false;
               } }, t('incidents.qr'))
             : null,
+          replayButton(incident),
           h('button', { type: 'button', class: 'primary', 'data-command': incident.id, onclick: () => onCommand(incident, active) }, t('incidents.command')),
         ),
       ),
@@ -42,6 +50,6 @@ export async function renderIncidents(root: HTMLElement, session: LoginResponse,
     name.value = '';
     await refresh();
   });
-  root.replaceChildren(h('h2', {}, t('incidents.title')), ...(canOpen ? [form] : []), list, qrBox);
+  root.replaceChildren(h('h2', {}, t('incidents.title')), ...(canOpen ? [form] : []), list, qrBox, closedList);
   await refresh();
 }

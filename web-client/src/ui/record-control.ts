@@ -6,8 +6,11 @@ import { h } from './dom.js';
 
 const canRecord = (user: PublicUser) => user.incidentId === undefined && (user.role === 'commander' || user.role === 'operator' || user.role === 'admin');
 
-/** A red REC indicator for everyone while the room is recorded, and a start/stop button for those who may record. */
-export function recordControl(client: RoomClient, user: PublicUser): { el: HTMLElement; dispose: () => void } {
+/**
+ * A red REC indicator for everyone while the room is recorded, and a start/stop button for those who may
+ * record. `toggle` replaces the room's own start/stop (the console records the whole incident).
+ */
+export function recordControl(client: RoomClient, user: PublicUser, toggle?: (start: boolean) => Promise<unknown>): { el: HTMLElement; dispose: () => void } {
   const indicator = h('span', { class: 'rec-indicator', id: 'rec-indicator', hidden: true }, '● REC');
   const button = h('button', { type: 'button', id: 'toggle-recording', class: 'record' }, t('rec.start'));
   let busy = false;
@@ -23,7 +26,8 @@ export function recordControl(client: RoomClient, user: PublicUser): { el: HTMLE
     if (busy) return;
     busy = true;
     render();
-    const request = client.recording ? client.signalling.request('stopRecording', {}) : client.signalling.request('startRecording', {});
+    const start = client.recording === null;
+    const request = toggle ? toggle(start) : start ? client.signalling.request('startRecording', {}) : client.signalling.request('stopRecording', {});
     request
       .catch((err: Error) => toast(`${t('rec.failed')}: ${err.message}`))
       .finally(() => {
