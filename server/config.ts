@@ -41,6 +41,24 @@ const EnvSchema = z.object({
   NGINX_RTMP_MODULE: z.string().default('/usr/lib/nginx/modules/ngx_rtmp_module.so'),
   PTT_MAX_BURST_S: z.coerce.number().positive().default(30),
   PTT_MAX_QUEUE: z.coerce.number().int().positive().default(32),
+  /** The SIP gateway (Kamailio edge + the server's user agent): "true" to run it. */
+  SIP_ENABLED: z.enum(['true', 'false', '1', '0']).default('false').transform((v) => v === 'true' || v === '1'),
+  SIP_HOST: z.string().default('0.0.0.0'),
+  SIP_PORT: port.default(5060),
+  /** SIPS (TLS) port, used when the TLS certificate exists. */
+  SIP_TLS_PORT: port.default(5061),
+  SIP_DOMAIN: z.string().regex(/^[A-Za-z0-9.-]{1,253}$/).default('emergency-command'),
+  /** Loopback port between Kamailio and the server (WebSocket for SIP, HTTP for Kamailio's RPC). */
+  SIP_WS_PORT: port.default(5066),
+  SIP_CONFIG: z.string().default('config/sip.json'),
+  /** Address written into SDP and bound by the RTP legs; the media announced address when unset. */
+  SIP_RTP_IP: z.string().ip({ version: 'v4' }).optional(),
+  SIP_RTP_TIMEOUT_S: z.coerce.number().min(0).default(30),
+  SIP_KEEPALIVE_S: z.coerce.number().min(0).default(30),
+  /** Initial requests per source address per 2 s before it is blocked (pike). */
+  SIP_FLOOD_LIMIT: z.coerce.number().int().positive().default(16),
+  SIP_BAN_S: z.coerce.number().int().positive().default(60),
+  KAMAILIO_BIN: z.string().default('kamailio'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
@@ -86,6 +104,23 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
     },
     rtmp: e.RTMP_PORT === 'off' ? undefined : { port: e.RTMP_PORT, host: e.RTMP_HOST, nginxBin: e.NGINX_BIN, modulePath: e.NGINX_RTMP_MODULE },
     ptt: { maxBurstMs: Math.round(e.PTT_MAX_BURST_S * 1000), maxQueue: e.PTT_MAX_QUEUE },
+    sip: e.SIP_ENABLED
+      ? {
+          host: e.SIP_HOST,
+          port: e.SIP_PORT,
+          tlsPort: e.SIP_TLS_PORT,
+          domain: e.SIP_DOMAIN,
+          wsPort: e.SIP_WS_PORT,
+          settingsPath: path.resolve(e.SIP_CONFIG),
+          rtpIp: e.SIP_RTP_IP ?? (listensEverywhere ? (e.MEDIA_ANNOUNCED_IP ?? lanAddress() ?? '127.0.0.1') : e.MEDIA_LISTEN_IP),
+          rtpTimeoutMs: e.SIP_RTP_TIMEOUT_S > 0 ? e.SIP_RTP_TIMEOUT_S * 1000 : null,
+          keepaliveMs: e.SIP_KEEPALIVE_S > 0 ? e.SIP_KEEPALIVE_S * 1000 : null,
+          floodLimit: e.SIP_FLOOD_LIMIT,
+          banSeconds: e.SIP_BAN_S,
+          kamailioBin: e.KAMAILIO_BIN,
+          dir: path.join(dataDir, 'sip'),
+        }
+      : undefined,
     metricsToken: e.METRICS_TOKEN,
     /** Base map tiles ({z}/{x}/{y}); unset means a blank base, which still shows every marker. */
     map: { tileUrl: e.MAP_TILE_URL, center: e.MAP_CENTER.split(',').map(Number) as [number, number] },

@@ -32,6 +32,8 @@ import { RecordingStore } from './recording/recording-store.js';
 import { createRequestHandlers } from './signalling/request-handlers.js';
 import { Presence } from './signalling/presence.js';
 import { createSocketServer } from './signalling/socket-server.js';
+import { SipGateway } from './sip/sip-gateway.js';
+import { readSipSettings } from '../sip/settings.js';
 import { connectRedis } from './store/redis-connection.js';
 
 const projectRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -43,7 +45,8 @@ async function main(): Promise<void> {
 
   const store = await connectRedis({ ...config.redis, dataDir: config.dataDir }, logger);
   const orgStore = new OrgStore(store.redis);
-  const accounts = new AccountStore(store.redis);
+  // With the SIP gateway on, accounts also keep SIP digest credentials for its realm.
+  const accounts = new AccountStore(store.redis, config.sip?.domain);
   const roomStore = new RoomStore(store.redis);
   const organisation = await readOrganisationConfig(config.orgConfigPath);
   const seeded = await seedOrganisation(organisation, { org: orgStore, accounts, rooms: roomStore });
@@ -102,8 +105,16 @@ async function main(): Promise<void> {
   if (hasTls) {
     servers.push(https.createServer({ cert: readFileSync(config.https.certPath), key: readFileSync(config.https.keyPath) }, app));
   }
+  const sip = config.sip
+    ? new SipGateway({
+        config: config.sip,
+        settings: await readSipSettings(config.sip.settingsPath),
+        tls: hasTls ? { certPath: config.https.certPath, keyPath: config.https.keyPath } : undefined,
+        rooms, roomStore, accounts, orgTree: () => orgTree, audit, logger,
+      })
+    : undefined;
   const handlers = createRequestHandlers({
-    rooms, roomStore, orgTree: () => orgTree, audit, positions, messages, markers, presence, calls: new CallRegistry(), feeds, sources, recordings,
+    rooms, roomStore, orgTree: () => orgTree, audit, positions, messages, markers, presence, calls: new CallRegistry(), feeds, sources, recordings, sip,
   });
   const io = createSocketServer({
     servers, tokens, handlers, metrics, logger, presence,
@@ -133,6 +144,7 @@ async function main(): Promise<void> {
     );
     await rtmp.start();
   }
+  await sip?.start();
   logger.info({ httpUrl, httpsUrl, workers: pool.workers().map((w) => w.worker.pid) }, 'listening');
   printBanner(httpUrl, httpsUrl, config.orgConfigPath, organisation.users.find((u) => u.role === 'commander'));
 
@@ -144,6 +156,7 @@ async function main(): Promise<void> {
     // Before the rooms close: every recorder's ffmpeg finalises its file.
     await recordings.stopAll().catch((err: unknown) => logger.error({ err }, 'stopping recordings failed'));
     io.close();
+    await sip?.stop().catch((err: unknown) => logger.error({ err }, 'stopping the SIP gateway failed'));
     feeds.closeAll();
     rtmp?.stop();
     rooms.closeAll();
