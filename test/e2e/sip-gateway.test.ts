@@ -81,13 +81,18 @@ describe('SIP gateway: satellite phones, SIP devices and radio in rooms', () => 
   });
 
   it('a satellite phone (SIPp playing G.711) calling the room number is heard by a Chromium member', async () => {
-    const call = runUac({ proxy: `127.0.0.1:${sipPort}`, service: '1001', localIp: SAT_IP, plays: 2, dtmf: '5', timeoutS: 40 });
+    const observer = await connect(server.url, 'field02', 'field123', ROOM);
+    const call = runUac({ proxy: `127.0.0.1:${sipPort}`, service: '1001', localIp: SAT_IP, plays: 2, dtmf: '5', infoDigit: '7', timeoutS: 40 });
     // The caller shows in the roster as a SIP participant, and its audio has energy in the browser.
     await waitFor('SIP caller heard', async () => (await energyFrom(commanderPage, 'sip:13800138000')) > 0.01, 20_000, 200);
     const tile = await commanderPage.waitForSelector('.tile[data-sip-state="connected"]', { timeout: 10_000 });
     expect(await tile!.evaluate((el) => el.textContent)).toContain('tiantong');
     const result = await call;
     expect(result.code, result.output).toBe(0);
+    // Its keys reach the room: 5 as an RFC 4733 event, 7 as SIP INFO.
+    const digits = observer.notes.filter((n) => n.type === 'dtmf').map((n) => n.data['digit']);
+    observer.socket.close();
+    expect(digits).toEqual(['5', '7']);
     await commanderPage.waitForSelector('.tile[data-sip-state]', { hidden: true, timeout: 10_000 });
     const room = await routerOf(server.url, adminToken, ROOM);
     expect(room?.sipCalls).toBe(0);
@@ -119,6 +124,21 @@ describe('SIP gateway: satellite phones, SIP devices and radio in rooms', () => 
     const result = await call;
     expect(result.code, result.output).toBe(0);
   }, 120_000);
+
+  it('ends a call whose phone vanished without a BYE (keepalive OPTIONS unanswered, no RTP)', async () => {
+    const observer = await connect(server.url, 'field02', 'field123', ROOM);
+    const gone = new AbortController();
+    const call = runUac({ proxy: `127.0.0.1:${sipPort}`, service: '1001', localIp: SAT_IP, plays: 6, timeoutS: 60, signal: gone.signal });
+    try {
+      const joined = await waitFor('SIP caller in the room', () => observer.notes.find((n) => n.type === 'sipState' && (n.data['sip'] as { state: string }).state === 'connected'), 20_000);
+      gone.abort();
+      await call;
+      // Keepalive every 5 s, 8 s to answer: the server hangs up by itself.
+      await waitFor('vanished caller removed', () => observer.notes.some((n) => n.type === 'peerLeft' && n.data['peerId'] === joined.data['peerId']), 30_000);
+    } finally {
+      observer.socket.close();
+    }
+  }, 60_000);
 
   describe('a registered SIP device (baresip)', () => {
     let baresip: Baresip;

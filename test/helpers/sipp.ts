@@ -28,6 +28,10 @@ export interface UacOptions {
   hangUp?: 'sipp' | 'server';
   /** A digit sent as RFC 4733 after the first play (dtmf_2833_N.pcap). */
   dtmf?: string;
+  /** A digit sent as SIP INFO (application/dtmf-relay) after the first play. */
+  infoDigit?: string;
+  /** Aborting kills SIPp mid-call (a phone that vanished without a BYE). */
+  signal?: AbortSignal;
   /** Expect this final response instead of 200 (and end there). */
   expectStatus?: number;
   timeoutS?: number;
@@ -88,7 +92,17 @@ export function uacScenario(o: UacOptions): string {
   }
   const plays = Array.from({ length: o.plays ?? 1 }, (_, i) => {
     const dtmf = i === 0 && o.dtmf !== undefined ? `<nop><action><exec play_pcap_audio="/usr/share/sip-tester/dtmf_2833_${o.dtmf === '#' ? 'pound' : o.dtmf === '*' ? 'star' : o.dtmf}.pcap"/></action></nop>\n  <pause milliseconds="1000"/>` : '';
-    return `<nop><action><exec play_pcap_audio="${G711A_PCAP}"/></action></nop>\n  <pause milliseconds="${PLAY_MS}"/>\n  ${dtmf}`;
+    const info = i === 0 && o.infoDigit !== undefined ? `<send retrans="500"><![CDATA[
+      INFO [next_url] SIP/2.0
+      ${headers('2 INFO')}
+      Content-Type: application/dtmf-relay
+      Content-Length: [len]
+
+      Signal=${o.infoDigit}
+      Duration=160
+    ]]></send>
+  <recv response="200"/>` : '';
+    return `<nop><action><exec play_pcap_audio="${G711A_PCAP}"/></action></nop>\n  <pause milliseconds="${PLAY_MS}"/>\n  ${dtmf}\n  ${info}`;
   }).join('\n  ');
   const end = o.hangUp === 'server'
     ? `<recv request="BYE" timeout="${(o.timeoutS ?? 60) * 1000}"/>
@@ -103,7 +117,7 @@ export function uacScenario(o: UacOptions): string {
     ]]></send>`
     : `<send retrans="500"><![CDATA[
       BYE [next_url] SIP/2.0
-      ${headers('2 BYE')}
+      ${headers('3 BYE')}
       Content-Length: 0
     ]]></send>
   <recv response="200"/>`;
@@ -130,15 +144,16 @@ export async function runUac(o: UacOptions): Promise<SippResult> {
   try {
     return await runSipp([o.proxy, '-sf', file, '-s', o.service, '-i', o.localIp, '-mi', o.localIp, '-p', '0',
       // -aa answers the server's keepalive OPTIONS (and INFO) with 200 instead of failing the call.
-      '-aa', '-m', '1', '-l', '1', '-nostdin', '-timeout', `${o.timeoutS ?? 60}s`, '-timeout_error', '-max_recv_loops', '1000'], (o.timeoutS ?? 60) + 10);
+      '-aa', '-m', '1', '-l', '1', '-nostdin', '-timeout', `${o.timeoutS ?? 60}s`, '-timeout_error', '-max_recv_loops', '1000'], (o.timeoutS ?? 60) + 10, o.signal);
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
 }
 
-function runSipp(args: string[], killAfterS: number): Promise<SippResult> {
+function runSipp(args: string[], killAfterS: number, signal?: AbortSignal): Promise<SippResult> {
   return new Promise((resolve, reject) => {
     const child = spawn(SIPP, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    signal?.addEventListener('abort', () => child.kill('SIGKILL'), { once: true });
     let output = '';
     child.stdout.on('data', (d: Buffer) => (output = (output + d.toString()).slice(-20_000)));
     child.stderr.on('data', (d: Buffer) => (output = (output + d.toString()).slice(-20_000)));
