@@ -110,7 +110,7 @@ async function main(): Promise<void> {
         config: config.sip,
         settings: await readSipSettings(config.sip.settingsPath),
         tls: hasTls ? { certPath: config.https.certPath, keyPath: config.https.keyPath } : undefined,
-        rooms, roomStore, accounts, orgTree: () => orgTree, audit, logger,
+        rooms, roomStore, accounts, orgTree: () => orgTree, audit, logger, registry: metrics.registry,
       })
     : undefined;
   const handlers = createRequestHandlers({

@@ -1,9 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
+import type { Registry } from 'prom-client';
 import { SessionState, type Invitation } from 'sip.js';
 import { AppError, ErrorCode } from '../../protocol/errors.js';
 import type { PublicUser } from '../../protocol/http.js';
 import type { SipCallInfo } from '../../protocol/signalling.js';
+import { createSipAudioMetrics, type SipAudioMetrics } from '../../media/sip-audio/metrics.js';
 import { RoomAudioMixer } from '../../media/sip-audio/room-audio-mixer.js';
 import type { SipLegOptions } from '../../media/sip-audio/sip-audio-leg.js';
 import { KamailioProcess } from '../../sip/edge/kamailio-process.js';
@@ -46,6 +48,8 @@ export interface SipGatewayDeps {
   orgTree: () => OrgTree;
   audit: AuditLog;
   logger: Logger;
+  /** The server's Prometheus registry: the mixers' packet and gap counters go there. */
+  registry: Registry | undefined;
 }
 
 const GATEWAY_USER = 'gateway';
@@ -60,10 +64,12 @@ export class SipGateway {
   readonly #calls = new Map<string, CallBridge>();
   readonly #mixers = new Map<Room, Promise<RoomAudioMixer>>();
   readonly #logger: Logger;
+  readonly #metrics: SipAudioMetrics;
 
   constructor(private readonly deps: SipGatewayDeps) {
     const { config, settings, logger } = deps;
     this.#logger = logger.child({ component: 'sip' });
+    this.#metrics = createSipAudioMetrics(deps.registry);
     this.#edge = new KamailioProcess({
       bin: config.kamailioBin,
       dir: config.dir,
@@ -293,7 +299,7 @@ export class SipGateway {
     let mixer = this.#mixers.get(room);
     if (!mixer) {
       mixer = (async () => {
-        const m = await RoomAudioMixer.create(room.router, { logger: this.#logger });
+        const m = await RoomAudioMixer.create(room.router, { logger: this.#logger, metrics: this.#metrics });
         const add = (p: { producer: Parameters<RoomAudioMixer['addSource']>[0] }) => {
           if (p.producer.kind === 'audio') void m.addSource(p.producer).catch((err: unknown) => this.#logger.warn({ err }, 'mixer could not take a producer'));
         };
