@@ -2,8 +2,9 @@
 import { benchIngest } from './ingest.js';
 import { benchJoin } from './join.js';
 import { benchPtt } from './ptt.js';
+import { benchSip } from './sip.js';
 
-const benches: Record<string, () => Promise<void>> = { join: () => benchJoin(), ingest: () => benchIngest(), ptt: () => benchPtt() };
+const benches: Record<string, () => Promise<void>> = { join: () => benchJoin(), ingest: () => benchIngest(), ptt: () => benchPtt(), sip: () => benchSip() };
 
 const name = process.argv[2] ?? '';
 const bench = benches[name];

@@ -137,14 +137,23 @@ export function uacScenario(o: UacOptions): string {
 }
 
 /** Runs one SIPp call (UDP) and resolves when SIPp exits; code 0 means the scenario went as written. */
-export async function runUac(o: UacOptions): Promise<SippResult> {
+export function runUac(o: UacOptions): Promise<SippResult> {
+  return runScenario(uacScenario(o), o);
+}
+
+/** Runs one call of any scenario; with messageFile, SIPp logs every message there (-trace_msg). */
+export async function runScenario(
+  xml: string,
+  o: { proxy: string; service: string; localIp: string; timeoutS?: number; signal?: AbortSignal; messageFile?: string },
+): Promise<SippResult> {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'sipp-'));
   const file = path.join(dir, 'uac.xml');
-  await writeFile(file, uacScenario(o));
+  await writeFile(file, xml);
   try {
     return await runSipp([o.proxy, '-sf', file, '-s', o.service, '-i', o.localIp, '-mi', o.localIp, '-p', '0',
       // -aa answers the server's keepalive OPTIONS (and INFO) with 200 instead of failing the call.
-      '-aa', '-m', '1', '-l', '1', '-nostdin', '-timeout', `${o.timeoutS ?? 60}s`, '-timeout_error', '-max_recv_loops', '1000'], (o.timeoutS ?? 60) + 10, o.signal);
+      '-aa', '-m', '1', '-l', '1', '-nostdin', '-timeout', `${o.timeoutS ?? 60}s`, '-timeout_error', '-max_recv_loops', '1000',
+      ...(o.messageFile ? ['-trace_msg', '-message_file', o.messageFile] : [])], (o.timeoutS ?? 60) + 10, o.signal);
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
