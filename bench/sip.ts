@@ -6,7 +6,7 @@
  * - sip_to_browser: burst sent → onset heard in a Chromium member (tone-probe listen(), its wall clock).
  * - browser_to_sip: the member's page sends 1 kHz bursts instead of its microphone (tone-probe) → first
  *   loud PCMA frame arriving at this process's socket. Same machine, same clock for both ends.
- * legs_per_core comes from bench/sip-legs.ts (the mixer's own benchmark) when it is present.
+ * legs_per_core comes from bench/sip-legs.ts (the mixer's own benchmark), run after the latency part.
  */
 import { createSocket, type RemoteInfo } from 'node:dgram';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
@@ -20,6 +20,7 @@ import { freePortRange } from '../test/helpers/ports.js';
 import { login, startServer } from '../test/helpers/server-process.js';
 import { runScenario } from '../test/helpers/sipp.js';
 import { waitFor } from '../test/helpers/wait.js';
+import { measureLegsPerCore } from './sip-legs.js';
 import { machine, summary, writeResult } from './stats.js';
 
 const ROOM = 'city-consultation';
@@ -96,14 +97,10 @@ function rms(payload: Buffer): number {
   return Math.sqrt(sum / Math.max(1, pcm.length)) / 32768;
 }
 
+/** The mixer's own capacity benchmark (bench/sip-legs.ts): concurrent legs one core mixes with no gap. */
 async function legsPerCore(): Promise<number | null> {
-  const url = new URL('./sip-legs.js', import.meta.url).href;
-  const mod = (await import(url).catch(() => undefined)) as { measureLegsPerCore?: () => Promise<number> } | undefined;
-  if (!mod?.measureLegsPerCore) {
-    process.stdout.write('  legs per core: bench/sip-legs.ts not present; left null\n');
-    return null;
-  }
-  return mod.measureLegsPerCore();
+  if (process.env['BENCH_SIP_SKIP_LEGS']) return null;
+  return (await measureLegsPerCore()).legs_per_core;
 }
 
 export async function benchSip(samples = Number(process.env['BENCH_SAMPLES'] ?? 20)): Promise<void> {

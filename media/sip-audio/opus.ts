@@ -12,6 +12,14 @@ function asInt16(buf: Buffer): Int16Array {
 
 const asBuffer = (pcm: Int16Array): Buffer => Buffer.from(pcm.buffer, pcm.byteOffset, pcm.byteLength);
 
+const OPUS_SET_COMPLEXITY = 4010;
+/**
+ * Encoder complexity (libopus default 10). Every leg runs an encoder in JS-hosted wasm each 20 ms, so
+ * this sets how many legs a core carries: 3 is about 4× cheaper than 10 for narrowband input, which
+ * is G.711 (already band-limited and quantised) where the difference is not audible; 5 for wider input.
+ */
+const complexityFor = (rate: OpusRate): number => (rate === 8000 ? 3 : 5);
+
 /**
  * Mono Opus encoder (wasm libopus) fed at 8, 16 or 48 kHz: libopus takes those rates directly, so
  * narrowband SIP audio needs no resampler. The stream it makes is still declared opus/48000/2 in RTP.
@@ -24,6 +32,7 @@ export class OpusEncoder {
   constructor(readonly rate: OpusRate, bitrate: number) {
     this.#codec = new OpusScript(rate, 1, OpusScript.Application.VOIP);
     this.#codec.setBitrate(bitrate);
+    this.#codec.encoderCTL(OPUS_SET_COMPLEXITY, complexityFor(rate));
     this.#frame = rate / 50;
   }
 

@@ -1,6 +1,7 @@
 /** A SIP leg's life: DTMF, symmetric RTP, RTP timeout, bad input, and nothing left behind when it ends. */
 import { createSocket } from 'node:dgram';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { roomMediaCodecs } from '../../media/media-codecs.js';
 import { type SipAudioCodec, supportedSipCodecs } from '../../media/sip-audio/codecs.js';
 import { createSipAudioMetrics } from '../../media/sip-audio/metrics.js';
 import { RoomAudioMixer } from '../../media/sip-audio/room-audio-mixer.js';
@@ -165,5 +166,15 @@ describe('SIP audio legs', () => {
       });
       socket.close();
     }
+  });
+
+  it('closes with its router (a worker that died takes the room\'s media with it)', async () => {
+    const router = await media.pool.leastLoaded().worker.createRouter({ mediaCodecs: roomMediaCodecs });
+    const m = await RoomAudioMixer.create(router, { logger: quietLogger });
+    const leg = await m.addLeg({ participantId: 'sip-router', codec: codec('PCMU'), rtpIp: '127.0.0.1', rtpTimeoutMs: null });
+    router.close();
+    expect(m.closed).toBe(true);
+    expect(leg.closed).toBe(true);
+    expect(m.legCount()).toBe(0);
   });
 });

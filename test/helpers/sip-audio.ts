@@ -212,7 +212,7 @@ export class SipPeer {
 }
 
 /** A room participant whose "microphone" is ffmpeg sending an Opus tone as RTP into a PlainTransport producer. */
-export async function ffmpegToneProducer(router: types.Router, participantId: string, freq: number): Promise<{ producer: types.Producer<ProducerAppData>; stop(): void }> {
+export async function ffmpegToneProducer(router: types.Router, participantId: string, freq: number, durationS = 60): Promise<{ producer: types.Producer<ProducerAppData>; stop(): void }> {
   const transport = await router.createPlainTransport({ listenIp: { ip: '127.0.0.1' }, rtcpMux: false, comedia: true });
   const ssrc = 1 + Math.floor(Math.random() * 0x7ffffff0);
   const producer = await transport.produce<ProducerAppData>({
@@ -223,7 +223,7 @@ export async function ffmpegToneProducer(router: types.Router, participantId: st
   const rtcpPort = transport.rtcpTuple?.localPort ?? transport.tuple.localPort;
   const ff: ChildProcess = spawn(
     'ffmpeg',
-    ['-loglevel', 'error', '-re', '-f', 'lavfi', '-i', `sine=frequency=${freq}:sample_rate=48000:duration=60`, '-filter:a', 'volume=0.5',
+    ['-loglevel', 'error', '-re', '-f', 'lavfi', '-i', `sine=frequency=${freq}:sample_rate=48000:duration=${durationS}`, '-filter:a', 'volume=0.5',
       '-c:a', 'libopus', '-ar', '48000', '-ac', '2', '-b:a', '32k', '-application', 'lowdelay', '-payload_type', '101', '-ssrc', String(ssrc),
       '-f', 'rtp', `rtp://127.0.0.1:${transport.tuple.localPort}?rtcpport=${rtcpPort}&pkt_size=1200`],
     { stdio: 'ignore' },
