@@ -167,12 +167,13 @@ export async function benchSip(samples = Number(process.env['BENCH_SAMPLES'] ?? 
       sentOnsets.push(Date.now());
       await sleep(PERIOD_MS);
     }
-    const heard = await diag(page, (d) => d.probe.heardOnsets().map((h) => d.probe.wall(h)));
+    const heard = await diag(page, (d) => d.probe.heardOnsets());
     const sipToBrowser = sentOnsets
       .map((s) => (heard.find((h) => h >= s && h - s < 1000) ?? NaN) - s)
       .filter(Number.isFinite)
       .slice(2);
     process.stdout.write(`  sip→browser: ${sipToBrowser.map(Math.round).join(' ')} (sent ${sentOnsets.length}, heard ${heard.length})\n`);
+    if (process.env['BENCH_DEBUG']) process.stdout.write(`  sent ${sentOnsets.map((x) => x - sentOnsets[0]!).join(' ')}\n  heard ${heard.map((x) => Math.round(x - sentOnsets[0]!)).join(' ')}\n`);
 
     // Browser → SIP (the phone stays silent).
     await sleep(1500);
@@ -182,7 +183,7 @@ export async function benchSip(samples = Number(process.env['BENCH_SAMPLES'] ?? 
       await sleep(PERIOD_MS);
     }
     await sleep(500);
-    const browserSent = await diag(page, (d) => d.probe.sentOnsets().map((s) => d.probe.wall(s)));
+    const browserSent = await diag(page, (d) => d.probe.sentOnsets());
     const heardAtPhone: number[] = [];
     let quietSince = 0;
     for (const a of arrivals.slice(fromIndex)) {
@@ -197,6 +198,7 @@ export async function benchSip(samples = Number(process.env['BENCH_SAMPLES'] ?? 
       .filter(Number.isFinite)
       .slice(2);
     process.stdout.write(`  browser→sip: ${browserToSip.map(Math.round).join(' ')} (sent ${recent.length}, heard ${heardAtPhone.length})\n`);
+    if (process.env['BENCH_DEBUG']) process.stdout.write(`  sent ${recent.map((x) => Math.round(x - recent[0]!)).join(' ')}\n  heard ${heardAtPhone.map((x) => Math.round(x - recent[0]!)).join(' ')}\n`);
     sending = false;
     abort.abort();
     await call;
