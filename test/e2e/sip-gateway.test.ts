@@ -178,22 +178,32 @@ describe('SIP gateway: satellite phones, SIP devices and radio in rooms', () => 
       expect(tone!.hz).toBeLessThanOrEqual(480);
     }, 90_000);
 
-    it('dial-out from the API to the device: two-way audio, hang-up from either side leaves nothing behind', async () => {
+    it('dial-out from the console and the API to the device: two-way audio, hang-up from either side leaves nothing behind', async () => {
       const idle = (await routerOf(server.url, adminToken, ROOM))!.router;
-      for (const hangUpFrom of ['server', 'device'] as const) {
+      for (const way of ['console', 'api'] as const) {
         baresip.events.length = 0;
-        const dialled = await request<{ peerId: string }>(commander.socket, 'dialOut', { roomId: ROOM, target: 'sip:field01@test.invalid' });
-        expect(dialled.ok, JSON.stringify(dialled)).toBe(true);
-        const peerId = (dialled as { data: { peerId: string } }).data.peerId;
+        let peerId: string;
+        if (way === 'console') {
+          // The commander's room view: type the device's URI, press Dial out; the new peer is the caller.
+          const mark = commander.notes.length;
+          await commanderPage.type('#sip-target', 'sip:field01@test.invalid');
+          await commanderPage.click('#sip-dial-button');
+          const joined = await waitFor('SIP peer joined', () => commander.notes.slice(mark).find((n) => n.type === 'peerJoined' && (n.data['peer'] as { sip?: unknown }).sip), 10_000);
+          peerId = (joined.data['peer'] as { id: string }).id;
+        } else {
+          const dialled = await request<{ peerId: string }>(commander.socket, 'dialOut', { roomId: ROOM, target: 'sip:field01@test.invalid' });
+          expect(dialled.ok, JSON.stringify(dialled)).toBe(true);
+          peerId = (dialled as { data: { peerId: string } }).data.peerId;
+        }
         await waitFor('device answered', () => baresip.events.includes('CALL_ESTABLISHED'), 15_000).catch((err: Error) => {
           throw new Error(`${err.message}\n${baresip.logs.join('').slice(-3000)}\nevents: ${baresip.events.join(',')}\n${server.logs.filter((l) => /sip|SIP|kamailio/.test(l)).slice(-30).join('\n')}`);
         });
         await waitFor('connected state', () => commander.notes.some((n) => n.type === 'sipState' && n.data['peerId'] === peerId && (n.data['sip'] as { state: string }).state === 'connected'), 10_000);
         const before = await energyFrom(commanderPage, 'field01');
         await waitFor('device heard in the browser', async () => (await energyFrom(commanderPage, 'field01')) > before + 0.01, 15_000, 200);
-        if (hangUpFrom === 'server') {
-          const hung = await request(commander.socket, 'hangUp', { peerId });
-          expect(hung.ok, JSON.stringify(hung)).toBe(true);
+        if (way === 'console') {
+          // Hang-up from the server's side: the button on the caller's tile.
+          await (await commanderPage.waitForSelector(`[data-hangup="${peerId}"]`, { timeout: 5000 }))!.click();
         } else {
           await baresip.command('hangup');
         }
@@ -214,8 +224,17 @@ describe('SIP gateway: satellite phones, SIP devices and radio in rooms', () => 
         const reply = await request(field.socket, 'dialOut', { roomId: ROOM, target: 'sip:field01@test.invalid' });
         expect(reply.ok).toBe(false);
         expect((reply as { error: { code: string } }).error.code).toBe('FORBIDDEN');
+        const hang = await request(field.socket, 'hangUp', { peerId: 'x' });
+        expect((hang as { error: { code: string } }).error.code).toBe('FORBIDDEN');
         const bad = await request(commander.socket, 'dialOut', { roomId: ROOM, target: 'sip:someone@evil.example' });
         expect(bad.ok).toBe(false);
+        // Dialling and hanging up are in the audit log, the refusals too.
+        const res = await fetch(`${server.url}/api/admin/audit?limit=500`, { headers: { authorization: `Bearer ${adminToken}` } });
+        const { entries } = (await res.json()) as { entries: { actor: string; action: string; outcome: string }[] };
+        const seen = (actor: string, action: string, outcome: string) => entries.some((e) => e.actor === actor && e.action === action && e.outcome === outcome);
+        expect(seen('field02', 'sip.dialOut', 'denied')).toBe(true);
+        expect(seen('commander', 'sip.dialOut', 'ok')).toBe(true);
+        expect(seen('commander', 'sip.hangUp', 'ok')).toBe(true);
       } finally {
         field.socket.close();
       }
