@@ -1,5 +1,5 @@
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { promisify } from 'node:util';
@@ -47,6 +47,11 @@ export class KamailioProcess extends TypedEmitter<KamailioEvents> {
     return this.#ready;
   }
 
+  /** Kamailio's main process now (changes on every restart). */
+  get pid(): number | undefined {
+    return this.#child?.pid;
+  }
+
   get configPath(): string {
     return path.join(this.options.dir, 'kamailio.cfg');
   }
@@ -58,8 +63,28 @@ export class KamailioProcess extends TypedEmitter<KamailioEvents> {
     await run(this.options.bin, ['-c', '-f', this.configPath]).catch((err: { stderr?: string; message: string }) => {
       throw new Error(`SIP edge configuration rejected by kamailio -c: ${lastLines(err.stderr ?? err.message)}`);
     });
+    await this.#killLeftover();
     this.#spawn();
     await this.#waitReady(timeoutMs);
+  }
+
+  /** A Kamailio of ours left running by a server that was killed outright would hold the ports. */
+  async #killLeftover(): Promise<void> {
+    const pid = Number(await readFile(this.#pidFile, 'utf8').catch(() => ''));
+    if (!Number.isInteger(pid) || pid <= 1) return;
+    const cmdline = await readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => '');
+    if (!cmdline.includes(this.configPath)) return;
+    this.options.logger.warn({ pid }, 'stopping a SIP edge left over from an earlier run');
+    try {
+      process.kill(-pid, 'SIGKILL');
+    } catch {
+      // gone meanwhile
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+
+  get #pidFile(): string {
+    return path.join(this.options.dir, 'kamailio.pid');
   }
 
   async stop(): Promise<void> {
@@ -67,18 +92,22 @@ export class KamailioProcess extends TypedEmitter<KamailioEvents> {
     const child = this.#child;
     if (!child || child.exitCode !== null || child.signalCode !== null) return;
     const exited = new Promise((resolve) => child.once('exit', resolve));
-    child.kill('SIGTERM');
-    const timer = setTimeout(() => child.kill('SIGKILL'), 3000);
+    killGroup(child, 'SIGTERM');
+    const timer = setTimeout(() => killGroup(child, 'SIGKILL'), 3000);
     await exited;
     clearTimeout(timer);
+    killGroup(child, 'SIGKILL');
   }
 
   #spawn(): void {
     const { bin, dir, sharedMemoryMb, logger } = this.options;
     const child = spawn(bin, ['-DD', '-E', '-f', this.configPath, '-Y', path.join(dir, 'run'), '-m', String(sharedMemoryMb)], {
       stdio: ['ignore', 'ignore', 'pipe'],
+      // Its own process group: its workers outlive a killed main process and would keep the ports.
+      detached: true,
     });
     this.#child = child;
+    if (child.pid) void writeFile(this.#pidFile, String(child.pid)).catch(() => undefined);
     const tail: string[] = [];
     createInterface({ input: child.stderr! }).on('line', (line) => {
       tail.push(line);
@@ -89,6 +118,7 @@ export class KamailioProcess extends TypedEmitter<KamailioEvents> {
     child.once('error', (err) => logger.error({ err }, 'SIP edge (kamailio) could not start'));
     child.once('exit', (code, signal) => {
       this.#ready = false;
+      killGroup(child, 'SIGKILL');
       this.emit('exited', code);
       if (this.#stopping) return;
       const delay = backoffMs(this.#restarts++, 500, 30_000);
@@ -121,6 +151,16 @@ export class KamailioProcess extends TypedEmitter<KamailioEvents> {
       }
     }
     throw new Error(`SIP edge (kamailio) did not answer within ${timeoutMs} ms`);
+  }
+}
+
+/** Signals Kamailio's whole process group (main process and forked workers). */
+function killGroup(child: ChildProcess, signal: NodeJS.Signals): void {
+  if (child.pid === undefined) return;
+  try {
+    process.kill(-child.pid, signal);
+  } catch {
+    // already gone
   }
 }
 
