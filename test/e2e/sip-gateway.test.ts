@@ -17,6 +17,7 @@ const ROOM = 'city-consultation';
 const TALK_GROUP = 'tg-city';
 const SAT_IP = '127.0.0.2';
 const RADIO_IP = '127.0.0.7';
+const RADIO_EVENT_IP = '127.0.0.8';
 const UNTRUSTED_IP = '127.0.0.3';
 const FLOOD_IP = '127.0.0.5';
 const BARESIP_IP = '127.0.0.6';
@@ -59,6 +60,7 @@ describe('SIP gateway: satellite phones, SIP devices and radio in rooms', () => 
       trunks: [
         { name: 'tiantong', address: SAT_IP, kind: 'satellite' },
         { name: 'radio370', address: RADIO_IP, kind: 'radio', keying: 'vox' },
+        { name: 'radio-ev', address: RADIO_EVENT_IP, kind: 'radio', keying: 'rfc4733' },
       ],
     }));
     server = await startServer({
@@ -250,6 +252,24 @@ describe('SIP gateway: satellite phones, SIP devices and radio in rooms', () => 
       const result = await call;
       expect(result.code, result.output).toBe(0);
       await waitFor('floor released', () => floors().at(-1) === null, 10_000);
+    } finally {
+      member.socket.close();
+    }
+  }, 60_000);
+
+  it('a radio gateway keying by RFC 4733: speech alone does not take the floor, the key event does', async () => {
+    const member = await connect(server.url, 'field02', 'field123', TALK_GROUP);
+    try {
+      // 6 s of speech without a key event, then an RFC 4733 event (dtmf_2833_1.pcap), then hang-up.
+      const call = runUac({ proxy: `127.0.0.1:${sipPort}`, service: '2001', localIp: RADIO_EVENT_IP, plays: 1, dtmf: '1', timeoutS: 30 });
+      const holders = () => member.notes.filter((n) => n.type === 'floorState').map((n) => (n.data['holder'] as { name: string } | null)?.name ?? null);
+      await waitFor('radio connected', () => member.notes.some((n) => n.type === 'sipState' && (n.data['sip'] as { state: string }).state === 'connected'), 15_000);
+      await new Promise((r) => setTimeout(r, 4000));
+      expect(holders().some((name) => name?.includes('radio-ev'))).toBe(false);
+      await waitFor('key event takes the floor', () => holders().some((name) => name?.includes('radio-ev')), 15_000);
+      await waitFor('released after the event', () => holders().at(-1) === null, 10_000);
+      const result = await call;
+      expect(result.code, result.output).toBe(0);
     } finally {
       member.socket.close();
     }
