@@ -33,6 +33,7 @@ import { createRequestHandlers } from './signalling/request-handlers.js';
 import { Presence } from './signalling/presence.js';
 import { createSocketServer } from './signalling/socket-server.js';
 import { SipGateway } from './sip/sip-gateway.js';
+import { RoomNumbers } from './sip/room-numbers.js';
 import { readSipSettings } from '../sip/settings.js';
 import { connectRedis } from './store/redis-connection.js';
 
@@ -48,6 +49,8 @@ async function main(): Promise<void> {
   // With the SIP gateway on, accounts also keep SIP digest credentials for its realm.
   const accounts = new AccountStore(store.redis, config.sip?.domain);
   const roomStore = new RoomStore(store.redis);
+  const sipSettings = config.sip ? await readSipSettings(config.sip.settingsPath) : undefined;
+  const roomNumbers = sipSettings ? new RoomNumbers(store.redis, sipSettings.numbers) : undefined;
   const organisation = await readOrganisationConfig(config.orgConfigPath);
   const seeded = await seedOrganisation(organisation, { org: orgStore, accounts, rooms: roomStore });
   logger.info({ seeded }, 'organisation loaded');
@@ -92,6 +95,7 @@ async function main(): Promise<void> {
     accounts, tokens, roomStore, rooms, audit, metrics, logger, pool, routerCapabilities, presence,
     redis: store.redis,
     recordingStore,
+    roomNumbers,
     clientConfig: { map: { center: config.map.center, ...(config.map.tileUrl ? { tileUrl: config.map.tileUrl } : {}) } },
     orgTree: () => orgTree,
     feedDeps: { sources, feeds, rtmpPushBase },
@@ -105,10 +109,11 @@ async function main(): Promise<void> {
   if (hasTls) {
     servers.push(https.createServer({ cert: readFileSync(config.https.certPath), key: readFileSync(config.https.keyPath) }, app));
   }
-  const sip = config.sip
+  const sip = config.sip && sipSettings && roomNumbers
     ? new SipGateway({
         config: config.sip,
-        settings: await readSipSettings(config.sip.settingsPath),
+        settings: sipSettings,
+        roomNumbers,
         tls: hasTls ? { certPath: config.https.certPath, keyPath: config.https.keyPath } : undefined,
         rooms, roomStore, accounts, orgTree: () => orgTree, audit, logger, registry: metrics.registry,
       })

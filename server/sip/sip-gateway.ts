@@ -22,6 +22,7 @@ import type { RoomManager } from '../rooms/room-manager.js';
 import type { RoomDefinition, RoomStore } from '../rooms/room-store.js';
 import { CallBridge } from './call-bridge.js';
 import { resolveDialTarget } from './dial-target.js';
+import type { RoomNumbers } from './room-numbers.js';
 
 export interface SipGatewayConfig {
   host: string;
@@ -44,6 +45,7 @@ export interface SipGatewayDeps {
   tls: { certPath: string; keyPath: string } | undefined;
   rooms: RoomManager;
   roomStore: RoomStore;
+  roomNumbers: RoomNumbers;
   accounts: AccountStore;
   orgTree: () => OrgTree;
   audit: AuditLog;
@@ -100,6 +102,8 @@ export class SipGateway {
   }
 
   async start(): Promise<void> {
+    // Every room has its number before the first call comes in.
+    for (const room of await this.deps.roomStore.all()) await this.deps.roomNumbers.numberOf(room.id);
     await this.#edge.start();
     await this.#ua.start();
     await new Promise<void>((resolve) => {
@@ -265,10 +269,9 @@ export class SipGateway {
     }
   }
 
-  /** A number from the map, else a room id. */
+  /** A number from the map, a room's own number, else a room id. */
   async #roomFor(dialled: string): Promise<RoomDefinition | undefined> {
-    const mapped = this.deps.settings.numbers[dialled];
-    return this.deps.roomStore.get(mapped ?? dialled);
+    return this.deps.roomStore.get(await this.deps.roomNumbers.roomFor(dialled));
   }
 
   #legOptions(peerId: string, codec: SdpCodec, te: number | undefined, trunk: Trunk | undefined): SipLegOptions {

@@ -100,6 +100,23 @@ describe('SIP gateway: satellite phones, SIP devices and radio in rooms', () => 
     expect(room?.sipCalls).toBe(0);
   }, 90_000);
 
+  it('every room has a dial-in number on the room list, and dialling it reaches that room', async () => {
+    const token = await login(server.url, 'commander', 'commander123');
+    const { rooms } = (await (await fetch(`${server.url}/api/rooms`, { headers: { authorization: `Bearer ${token}` } })).json()) as { rooms: { id: string; sipNumber?: string }[] };
+    expect(rooms.find((r) => r.id === ROOM)?.sipNumber).toBe('1001');
+    const county = rooms.find((r) => r.id === 'county-01-room')?.sipNumber;
+    expect(county).toMatch(/^\d+$/);
+    expect(new Set(rooms.map((r) => r.sipNumber)).size).toBe(rooms.length);
+    const observer = await connect(server.url, 'commander', 'commander123', 'county-01-room');
+    try {
+      const result = await runUac({ proxy: `127.0.0.1:${sipPort}`, service: county!, localIp: SAT_IP, plays: 1, timeoutS: 30 });
+      expect(result.code, result.output).toBe(0);
+      expect(observer.notes.some((n) => n.type === 'peerJoined' && (n.data['peer'] as { sip?: { number: string } }).sip?.number === county)).toBe(true);
+    } finally {
+      observer.socket.close();
+    }
+  }, 60_000);
+
   it('rejects untrusted, malformed and flooding SIP while an established call keeps its audio', async () => {
     const call = runUac({ proxy: `127.0.0.1:${sipPort}`, service: '1001', localIp: SAT_IP, plays: 4, timeoutS: 60 });
     await waitFor('SIP caller heard', async () => (await energyFrom(commanderPage, 'sip:13800138000')) > 0.01, 20_000, 200);
