@@ -1,4 +1,6 @@
+import { execFile } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { promisify } from 'node:util';
 import { createSocket } from 'node:dgram';
 import os from 'node:os';
 import path from 'node:path';
@@ -143,6 +145,25 @@ describe('SIP gateway: satellite phones, SIP devices and radio in rooms', () => 
     const result = await call;
     expect(result.code, result.output).toBe(0);
   }, 120_000);
+
+  it('a room recording records the SIP caller too', async () => {
+    const commander = await connect(server.url, 'commander', 'commander123', ROOM);
+    try {
+      const started = await request(commander.socket, 'startRecording', {});
+      expect(started.ok, JSON.stringify(started)).toBe(true);
+      const result = await runUac({ proxy: `127.0.0.1:${sipPort}`, service: '1001', localIp: SAT_IP, plays: 1, timeoutS: 30 });
+      expect(result.code, result.output).toBe(0);
+      const stopped = await request<{ recording: { tracks: { userId: string; kind: string; codec: string; file: string }[] } }>(commander.socket, 'stopRecording', {});
+      expect(stopped.ok, JSON.stringify(stopped)).toBe(true);
+      const track = (stopped as { data: { recording: { tracks: { userId: string; kind: string; codec: string; file: string }[] } } }).data.recording.tracks.find((t) => t.userId === 'sip-13800138000');
+      expect(track).toMatchObject({ kind: 'audio', codec: 'opus' });
+      const { stdout } = await promisify(execFile)('ffprobe', ['-v', 'error', '-show_entries', 'format=duration', '-of', 'csv=p=0', path.join(server.dataDir, 'recordings', track!.file)]);
+      // The call lasted about 6 s (one play of g711a.pcap).
+      expect(Number(stdout)).toBeGreaterThan(3);
+    } finally {
+      commander.socket.close();
+    }
+  }, 60_000);
 
   it('ends a call whose phone vanished without a BYE (keepalive OPTIONS unanswered, no RTP)', async () => {
     const observer = await connect(server.url, 'field02', 'field123', ROOM);
