@@ -20,6 +20,7 @@ const TALK_GROUP = 'tg-city';
 const SAT_IP = '127.0.0.2';
 const RADIO_IP = '127.0.0.7';
 const RADIO_EVENT_IP = '127.0.0.8';
+const RADIO_INFO_IP = '127.0.0.9';
 const UNTRUSTED_IP = '127.0.0.3';
 const FLOOD_IP = '127.0.0.5';
 const BARESIP_IP = '127.0.0.6';
@@ -63,6 +64,7 @@ describe('SIP gateway: satellite phones, SIP devices and radio in rooms', () => 
         { name: 'tiantong', address: SAT_IP, kind: 'satellite' },
         { name: 'radio370', address: RADIO_IP, kind: 'radio', keying: 'vox' },
         { name: 'radio-ev', address: RADIO_EVENT_IP, kind: 'radio', keying: 'rfc4733' },
+        { name: 'radio-info', address: RADIO_INFO_IP, kind: 'radio', keying: 'info' },
       ],
     }));
     server = await startServer({
@@ -306,6 +308,24 @@ describe('SIP gateway: satellite phones, SIP devices and radio in rooms', () => 
       expect(holders().some((name) => name?.includes('radio-ev'))).toBe(false);
       await waitFor('key event takes the floor', () => holders().some((name) => name?.includes('radio-ev')), 15_000);
       await waitFor('released after the event', () => holders().at(-1) === null, 10_000);
+      const result = await call;
+      expect(result.code, result.output).toBe(0);
+    } finally {
+      member.socket.close();
+    }
+  }, 60_000);
+
+  it('a radio gateway keying by SIP INFO: PTT on takes the floor, PTT off releases it', async () => {
+    const member = await connect(server.url, 'field02', 'field123', TALK_GROUP);
+    try {
+      const call = runUac({ proxy: `127.0.0.1:${sipPort}`, service: '2001', localIp: RADIO_INFO_IP, plays: 1, keyByInfo: { keyedMs: 2000 }, timeoutS: 30 });
+      const holders = () => member.notes.filter((n) => n.type === 'floorState').map((n) => (n.data['holder'] as { name: string } | null)?.name ?? null);
+      await waitFor('radio connected', () => member.notes.some((n) => n.type === 'sipState' && (n.data['sip'] as { state: string }).state === 'connected'), 15_000);
+      await new Promise((r) => setTimeout(r, 3000));
+      // Speech alone (VOX would key) does nothing on an INFO-keyed gateway.
+      expect(holders().some((name) => name?.includes('radio-info'))).toBe(false);
+      await waitFor('PTT on takes the floor', () => holders().some((name) => name?.includes('radio-info')), 15_000);
+      await waitFor('PTT off releases it', () => holders().at(-1) === null, 10_000);
       const result = await call;
       expect(result.code, result.output).toBe(0);
     } finally {

@@ -30,6 +30,8 @@ export interface UacOptions {
   dtmf?: string;
   /** A digit sent as SIP INFO (application/dtmf-relay) after the first play. */
   infoDigit?: string;
+  /** A radio's key-up and, after keyedMs, unkey as SIP INFO (application/x-ptt, `PTT: on` / `PTT: off`) after the first play. */
+  keyByInfo?: { keyedMs: number };
   /** Aborting kills SIPp mid-call (a phone that vanished without a BYE). */
   signal?: AbortSignal;
   /** Expect this final response instead of 200 (and end there). */
@@ -102,7 +104,17 @@ export function uacScenario(o: UacOptions): string {
       Duration=160
     ]]></send>
   <recv response="200"/>` : '';
-    return `<nop><action><exec play_pcap_audio="${G711A_PCAP}"/></action></nop>\n  <pause milliseconds="${PLAY_MS}"/>\n  ${dtmf}\n  ${info}`;
+    const ptt = (on: boolean, cseq: number) => `<send retrans="500"><![CDATA[
+      INFO [next_url] SIP/2.0
+      ${headers(`${cseq} INFO`)}
+      Content-Type: application/x-ptt
+      Content-Length: [len]
+
+      PTT: ${on ? 'on' : 'off'}
+    ]]></send>
+  <recv response="200"/>`;
+    const keying = i === 0 && o.keyByInfo ? `${ptt(true, 4)}\n  <pause milliseconds="${o.keyByInfo.keyedMs}"/>\n  ${ptt(false, 5)}` : '';
+    return `<nop><action><exec play_pcap_audio="${G711A_PCAP}"/></action></nop>\n  <pause milliseconds="${PLAY_MS}"/>\n  ${dtmf}\n  ${info}\n  ${keying}`;
   }).join('\n  ');
   const end = o.hangUp === 'server'
     ? `<recv request="BYE" timeout="${(o.timeoutS ?? 60) * 1000}"/>
@@ -117,7 +129,7 @@ export function uacScenario(o: UacOptions): string {
     ]]></send>`
     : `<send retrans="500"><![CDATA[
       BYE [next_url] SIP/2.0
-      ${headers('3 BYE')}
+      ${headers('6 BYE')}
       Content-Length: 0
     ]]></send>
   <recv response="200"/>`;
