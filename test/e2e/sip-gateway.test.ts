@@ -332,4 +332,18 @@ describe('SIP gateway: satellite phones, SIP devices and radio in rooms', () => 
       member.socket.close();
     }
   }, 60_000);
+
+  it('a satellite phone in a talk group takes the floor with * and lets go when it hangs up', async () => {
+    const member = await connect(server.url, 'field02', 'field123', TALK_GROUP);
+    try {
+      const call = runUac({ proxy: `127.0.0.1:${sipPort}`, service: '2001', localIp: SAT_IP, plays: 1, dtmf: '*', timeoutS: 30 });
+      const holders = () => member.notes.filter((n) => n.type === 'floorState').map((n) => (n.data['holder'] as { name: string } | null)?.name ?? null);
+      await waitFor('* takes the floor', () => holders().some((name) => name?.includes('tiantong')), 20_000);
+      const result = await call;
+      expect(result.code, result.output).toBe(0);
+      await waitFor('released on hang-up', () => holders().at(-1) === null, 10_000);
+    } finally {
+      member.socket.close();
+    }
+  }, 60_000);
 });
