@@ -1,8 +1,12 @@
+import os from 'node:os';
 import type { Trunk } from '../settings.js';
 
 /** Everything the generated Kamailio configuration depends on. */
 export interface EdgeConfig {
-  /** Address SIP peers reach (0.0.0.0 = every interface). */
+  /**
+   * Address SIP peers reach; 0.0.0.0 means every IPv4 address of the machine, each listened on by
+   * itself (a wildcard socket would put 0.0.0.0 into Via and Record-Route).
+   */
   listenHost: string;
   /** UDP and TCP. */
   sipPort: number;
@@ -27,6 +31,12 @@ export interface EdgeConfig {
   children: number;
 }
 
+/** Every IPv4 address of this machine, loopback first. */
+function machineAddresses(): string[] {
+  const all = Object.values(os.networkInterfaces()).flatMap((list) => (list ?? []).filter((a) => a.family === 'IPv4').map((a) => a.address));
+  return [...new Set(['127.0.0.1', ...all])];
+}
+
 export const DEFAULT_MODULE_PATH = '/usr/lib/x86_64-linux-gnu/kamailio/modules/';
 
 /** Kamailio string literals: double quotes, no newlines. Values are validated before they get here; this is a backstop. */
@@ -43,8 +53,8 @@ function q(value: string): string {
  * - Devices register with the server's accounts (HA1 credentials pushed over the RPC into an htable).
  */
 export function kamailioConfig(c: EdgeConfig): string {
-  const listens = [`listen=udp:${c.listenHost}:${c.sipPort}`, `listen=tcp:${c.listenHost}:${c.sipPort}`];
-  if (c.tls) listens.push(`listen=tls:${c.listenHost}:${c.tls.port}`);
+  const hosts = c.listenHost === '0.0.0.0' ? machineAddresses() : [c.listenHost];
+  const listens = hosts.flatMap((h) => [`listen=udp:${h}:${c.sipPort}`, `listen=tcp:${h}:${c.sipPort}`, ...(c.tls ? [`listen=tls:${h}:${c.tls.port}`] : [])]);
   listens.push(`listen=tcp:127.0.0.1:${c.wsPort}`);
   const ports = [c.sipPort, ...(c.tls ? [c.tls.port] : [])];
   const aliases = [c.domain, ...ports.map((p) => `${c.domain}:${p}`)].map((a) => `alias=${q(a)}`);

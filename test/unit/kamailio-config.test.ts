@@ -67,7 +67,10 @@ describe('generated Kamailio configuration', () => {
     await check({ ...base, tls: { port: 45061, certPath: path.join(dir, 'c.pem'), keyPath: path.join(dir, 'k.pem') } });
   });
 
-  it('passes kamailio -c listening on every interface', async () => {
+  it('passes kamailio -c listening on every interface, each address on its own', async () => {
+    const text = kamailioConfig({ ...base, listenHost: '0.0.0.0' });
+    expect(text).not.toContain('0.0.0.0');
+    expect(text).toContain('listen=udp:127.0.0.1:45060');
     await check({ ...base, listenHost: '0.0.0.0' });
   });
 
