@@ -90,11 +90,23 @@ export class RoomAudioMixer {
   /** One per room: a PlainTransport in the room's router through which every audio producer of the room is consumed once. */
   static async create(router: types.Router, opts: RoomAudioMixerOptions): Promise<RoomAudioMixer> {
     const socket = await bindUdp(LOOPBACK);
+    let transport: types.PlainTransport | undefined;
     try {
-      const transport = await router.createPlainTransport({ listenIp: { ip: LOOPBACK }, rtcpMux: true, comedia: false, appData: { sipAudioMixer: true } });
+      transport = await router.createPlainTransport({ listenIp: { ip: LOOPBACK }, rtcpMux: true, comedia: false, appData: { sipAudioMixer: true } });
       await transport.connect({ ip: LOOPBACK, port: socket.address().port });
+      // Connected both ways: sends skip the per-packet address lookup, and the kernel drops datagrams
+      // from anyone but the transport.
+      const port = transport.tuple.localPort;
+      await new Promise<void>((resolve, reject) => {
+        socket.once('error', reject);
+        socket.connect(port, LOOPBACK, () => {
+          socket.off('error', reject);
+          resolve();
+        });
+      });
       return new RoomAudioMixer(router, transport, socket, opts);
     } catch (err) {
+      transport?.close();
       socket.close();
       throw err;
     }
@@ -158,7 +170,7 @@ export class RoomAudioMixer {
       options: opts,
       socket,
       producer,
-      sendToRoom: (rtp) => this.socket.send(rtp, this.transport.tuple.localPort, LOOPBACK),
+      sendToRoom: (rtp) => this.socket.send(rtp),
       metrics: this.#metrics,
       logger: this.#logger,
     });
