@@ -1,5 +1,4 @@
-import { type Socket, createSocket } from 'node:dgram';
-import { isIPv6 } from 'node:net';
+import type { Socket } from 'node:dgram';
 import type { types } from 'mediasoup';
 import type { Logger } from 'pino';
 import type { ProducerAppData } from '../media-participant.js';
@@ -12,6 +11,7 @@ import type { OpusRate } from './opus.js';
 import { RoomSource } from './room-source.js';
 import { isRtcp, parseRtp } from './rtp-packet.js';
 import { SipAudioLeg, type SipLegOptions } from './sip-audio-leg.js';
+import { bindUdp } from './udp-bind.js';
 
 export interface RoomAudioMixerOptions {
   logger: Logger;
@@ -26,17 +26,6 @@ interface LegProducerAppData extends ProducerAppData {
 
 const LOOPBACK = '127.0.0.1';
 let nextMixerId = 1;
-
-function bindUdp(ip: string): Promise<Socket> {
-  return new Promise((resolve, reject) => {
-    const socket = createSocket({ type: isIPv6(ip) ? 'udp6' : 'udp4' });
-    socket.once('error', reject);
-    socket.bind(0, ip, () => {
-      socket.off('error', reject);
-      resolve(socket);
-    });
-  });
-}
 
 const clip = (v: number): number => (v > 32767 ? 32767 : v < -32768 ? -32768 : v);
 
@@ -148,7 +137,7 @@ export class RoomAudioMixer {
   /** A SIP call's media. */
   async addLeg(opts: SipLegOptions): Promise<SipAudioLeg> {
     if (this.#closed) throw new Error('SIP audio mixer is closed');
-    const socket = await bindUdp(opts.rtpIp);
+    const socket = await bindUdp(opts.rtpIp, opts.rtpPortRange);
     let producer: types.Producer<ProducerAppData> | undefined;
     try {
       producer = await this.transport.produce<LegProducerAppData>({

@@ -13,6 +13,7 @@ import type { OpusRate } from './opus.js';
 import { RadioKeying, type RadioOptions } from './radio-keying.js';
 import { isRtcp, parseRtp } from './rtp-packet.js';
 import { dtmfDigit, parseTelephoneEvent } from './telephone-event.js';
+import type { PortRange } from './udp-bind.js';
 
 export interface SipLegOptions {
   /** The leg's peer id in the room; its producer's appData.participantId. */
@@ -23,6 +24,8 @@ export interface SipLegOptions {
   telephoneEventPayloadType?: number;
   /** Local address to bind the leg's UDP socket to (the SDP c= line). */
   rtpIp: string;
+  /** Ports the leg's socket may take (an even one, at random); any free port when absent. */
+  rtpPortRange?: PortRange;
   /** null: never time out (a radio channel's silence is normal). */
   rtpTimeoutMs: number | null;
   /** A half-duplex radio gateway: forwards into the room only while keyed. */

@@ -8,6 +8,7 @@ import { RoomAudioMixer } from '../../media/sip-audio/room-audio-mixer.js';
 import { buildRtp } from '../../media/sip-audio/rtp-packet.js';
 import type { SipLegOptions } from '../../media/sip-audio/sip-audio-leg.js';
 import { type MediaFixture, SipPeer, concat, quietLogger, roomListener, startMedia, tone, toneShare } from '../helpers/sip-audio.js';
+import { freePortRange } from '../helpers/ports.js';
 import { waitFor } from '../helpers/wait.js';
 
 const codec = (name: SipAudioCodec['name']): SipAudioCodec => supportedSipCodecs.find((c) => c.name === name)!;
@@ -166,6 +167,23 @@ describe('SIP audio legs', () => {
       });
       socket.close();
     }
+  });
+
+  it('takes even ports from a configured RTP port range, and says so when the range is full', async () => {
+    const base = await freePortRange(4);
+    const range = { min: base, max: base + 3 };
+    const opts = { codec: codec('PCMU'), rtpIp: '127.0.0.1', rtpTimeoutMs: null, rtpPortRange: range };
+    const a = await mixer.addLeg({ ...opts, participantId: 'sip-range-a' });
+    const b = await mixer.addLeg({ ...opts, participantId: 'sip-range-b' });
+    cleanups.push(() => a.close(), () => b.close());
+    // four ports hold exactly two even ones: both taken now
+    for (const leg of [a, b]) expect(leg.rtpPort % 2).toBe(0);
+    expect([a.rtpPort, b.rtpPort].every((p) => p >= range.min && p <= range.max)).toBe(true);
+    expect(a.rtpPort).not.toBe(b.rtpPort);
+    const legsBefore = mixer.legCount();
+    await expect(mixer.addLeg({ ...opts, participantId: 'sip-range-c' })).rejects.toThrow(/no free RTP port/);
+    expect(mixer.legCount()).toBe(legsBefore);
+    await expect(mixer.addLeg({ ...opts, participantId: 'bad', rtpPortRange: { min: 5000, max: 4000 } })).rejects.toThrow(RangeError);
   });
 
   it('closes with its router (a worker that died takes the room\'s media with it)', async () => {
