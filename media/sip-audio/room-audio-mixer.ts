@@ -51,6 +51,8 @@ export class RoomAudioMixer {
   readonly #mixes = new Map<OpusRate, Int16Array>();
   /** Scratch sums for legs that hear only their talkers (the room's sum stays intact for the others). */
   readonly #talkerSums = new Map<OpusRate, Int32Array>();
+  /** Sources with sound this tick, per rate (reused each tick). */
+  readonly #voicesByRate = new Map<OpusRate, number>();
   readonly #clock: MixClock;
   readonly #metrics: SipAudioMetrics;
   readonly #logger: Logger;
@@ -242,7 +244,7 @@ export class RoomAudioMixer {
     for (const source of this.#sources.values()) source.advance();
     for (const leg of this.#legs) leg.advance();
     // The whole room once per rate; each full-duplex leg then takes itself out of it.
-    const active = new Map<OpusRate, number>();
+    const active = this.#voicesByRate;
     for (const [rate, sum] of this.#sums) {
       sum.fill(0);
       let n = 0;
