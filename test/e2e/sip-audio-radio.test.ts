@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type SipAudioCodec, supportedSipCodecs } from '../../media/sip-audio/codecs.js';
 import { RoomAudioMixer } from '../../media/sip-audio/room-audio-mixer.js';
 import type { SipAudioLeg, SipLegOptions } from '../../media/sip-audio/sip-audio-leg.js';
-import { type MediaFixture, SipPeer, concat, ffmpegToneProducer, quietLogger, roomListener, startMedia, tone, toneShare } from '../helpers/sip-audio.js';
+import { type MediaFixture, SipPeer, concat, ffmpegToneProducer, quietLogger, roomListener, startMedia, tone, toneShare, waitForPackets } from '../helpers/sip-audio.js';
 import { waitFor } from '../helpers/wait.js';
 
 const PCMU = supportedSipCodecs.find((c) => c.name === 'PCMU')!;
@@ -138,7 +138,7 @@ describe('radio legs', () => {
       await waitFor('1 s heard', () => peer.audioSince(since).length >= 8000, 10_000);
       return peer.audioSince(since);
     };
-    await sleep(1000); // ffmpeg's first packets come in a burst
+    await Promise.all([waitForPackets(a.producer, 100), waitForPackets(b.producer, 100)]); // ffmpeg's start is bursty
     leg.setTalkers(new Set(['browser-a', 'radio-talkers']));
     let pcm = await hear();
     expect(toneShare(pcm, 8000, 440)).toBeGreaterThan(0.8);

@@ -237,6 +237,17 @@ export async function ffmpegToneProducer(router: types.Router, participantId: st
   };
 }
 
+/** Waits until a producer has received `packets` RTP packets: ffmpeg's start is bursty on a busy machine. */
+export async function waitForPackets(producer: types.Producer, packets: number, timeoutMs = 20_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const stats = await producer.getStats();
+    if ((stats[0]?.packetCount ?? 0) >= packets) return;
+    if (Date.now() > deadline) throw new Error(`producer got fewer than ${packets} packets in ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
 /**
  * What the room hears from a producer: a consumer on a PlainTransport connected to a local socket,
  * its Opus decoded at 48 kHz; also the ssrc-audio-level of each packet.
