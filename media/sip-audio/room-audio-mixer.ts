@@ -73,7 +73,14 @@ export class RoomAudioMixer {
         this.#logger.warn({ skipped, lateMs }, 'SIP mixer fell behind; ticks skipped');
       }
     });
-    socket.on('message', (msg) => this.#onRoomPacket(msg));
+    socket.on('message', (msg) => {
+      try {
+        this.#onRoomPacket(msg);
+      } catch (err) {
+        this.#metrics.dropped('malformed').inc();
+        this.#logger.error({ err }, 'SIP mixer failed on a room packet; dropped');
+      }
+    });
     socket.on('error', (err) => this.#logger.warn({ err }, 'SIP mixer socket error'));
     transport.observer.once('close', () => this.close());
   }

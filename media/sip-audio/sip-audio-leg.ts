@@ -1,4 +1,5 @@
 import type { Socket } from 'node:dgram';
+import { isIP } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import type { types } from 'mediasoup';
 import type { Logger } from 'pino';
@@ -106,7 +107,15 @@ export class SipAudioLeg extends TypedEmitter<SipAudioLegEvents> implements MixS
     const ssrc = producer.rtpParameters.encodings?.[0]?.ssrc ?? 0;
     this.#uplink = new LegUplink(options.codec, ssrc, this.#keying, parts.sendToRoom, metrics);
     this.#downlink = new LegDownlink(options.codec);
-    socket.on('message', (msg, rinfo) => this.#onPacket(msg, rinfo.address, rinfo.port));
+    socket.on('message', (msg, rinfo) => {
+      try {
+        this.#onPacket(msg, rinfo.address, rinfo.port);
+      } catch (err) {
+        // Whatever a packet does to us, the process and the other calls carry on.
+        this.#metrics.dropped('malformed').inc();
+        this.#logger.error({ err }, 'SIP leg failed on a packet; dropped');
+      }
+    });
     socket.on('error', (err) => this.#logger.warn({ err }, 'SIP leg RTP socket error'));
     producer.observer.once('close', () => this.close());
   }
@@ -133,9 +142,15 @@ export class SipAudioLeg extends TypedEmitter<SipAudioLegEvents> implements MixS
     return this.#talkers;
   }
 
-  /** Where to send the peer's audio (from its SDP). Received RTP from elsewhere moves it (symmetric RTP). */
+  /**
+   * Where to send the peer's audio (from its SDP). Received RTP from elsewhere moves it (symmetric RTP).
+   * 0.0.0.0 (or ::) is the old way to put a call on hold: nothing is sent until the peer's RTP arrives.
+   * Throws TypeError for anything but an IP address and a port (a host name would need a DNS lookup per packet).
+   */
   setRemote(address: string, port: number): void {
-    this.#remote = { address, port };
+    if (isIP(address) === 0) throw new TypeError(`SIP leg remote address must be an IP address, not ${JSON.stringify(address)}`);
+    if (!Number.isInteger(port) || port < 1 || port > 65535) throw new TypeError(`SIP leg remote port out of range: ${port}`);
+    this.#remote = address === '0.0.0.0' || address === '::' ? null : { address, port };
   }
 
   /** null: hear the whole room minus itself. A set: hear only these participants (a radio leg: the current talker). */

@@ -64,8 +64,13 @@ describe('SIP audio legs', () => {
     expect(digits).toEqual(['1', '#', '1', '*']);
   });
 
-  it('sends to where the peer\'s RTP comes from, whatever its SDP said (symmetric RTP)', async () => {
+  it('sends to where the peer\'s RTP comes from, whatever its SDP said (symmetric RTP); refuses a remote that is not an address', async () => {
     const { peer, leg } = await call('sip-nat', 'PCMA');
+    expect(() => leg.setRemote('phone.example.com', 4000)).toThrow(TypeError);
+    expect(() => leg.setRemote('127.0.0.1', 70000)).toThrow(TypeError);
+    leg.setRemote('0.0.0.0', 4000); // on hold: nothing sent
+    await sleep(200);
+    expect(peer.received.length).toBe(0);
     leg.setRemote('127.0.0.1', 9); // the address in an SDP written behind a NAT: nothing listens there
     await sleep(200);
     expect(peer.received.length).toBe(0);
