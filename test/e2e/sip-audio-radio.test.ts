@@ -105,6 +105,17 @@ describe('radio legs', () => {
     expect(await roomPacketsDuring(room, 400)).toBe(0);
     expect(keyed).toEqual([true, false]);
 
+    // The gateway's timestamps go back (it restarted): the room's time line still only moves forward.
+    const firstSpurt = room.packets.length;
+    peer.rewindTimestamps();
+    leg.setKeyedByInfo(true);
+    await waitFor('a second talkspurt', () => room.packets.length > firstSpurt + 10, 5000);
+    leg.setKeyedByInfo(false);
+    const ts = room.packets.map((p) => p.timestamp);
+    for (let i = 1; i < ts.length; i++) expect((ts[i]! - ts[i - 1]!) | 0).toBeGreaterThan(0);
+    const pause = (ts[firstSpurt]! - ts[firstSpurt - 1]!) >>> 0;
+    expect(pause).toBeGreaterThanOrEqual(400 * 48); // at least the 400 ms unkeyed, in 48 kHz ticks
+
     const vox = await radioLeg('radio-vox-2', { keying: 'vox' });
     vox.leg.setKeyedByInfo(true);
     expect(vox.leg.keyed).toBe(false);
