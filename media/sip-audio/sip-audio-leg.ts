@@ -171,7 +171,7 @@ export class SipAudioLeg extends TypedEmitter<SipAudioLegEvents> implements MixS
     return { ...this.#stats };
   }
 
-  // --- MixSource: this leg's voice, as the other legs hear it ---
+  // --- For RoomAudioMixer only (@internal): this leg's voice as the other legs hear it, and the tick ---
 
   addRate(rate: OpusRate): void {
     this.#uplink.addRate(rate);
@@ -189,7 +189,7 @@ export class SipAudioLeg extends TypedEmitter<SipAudioLegEvents> implements MixS
     return this.#uplink.rings.frame(rate);
   }
 
-  /** Called by the mixer each 20 ms: send the peer its mix, run the timers. */
+  /** @internal Called by the mixer each 20 ms: send the peer its mix, run the timers. */
   tick(mix: Int16Array, active: boolean, now: number): void {
     if (this.#closed) return;
     const remote = this.#remote;
