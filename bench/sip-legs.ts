@@ -25,6 +25,7 @@
  */
 import { type ChildProcess, fork } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import os from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { supportedSipCodecs } from '../media/sip-audio/codecs.js';
 import { createSipAudioMetrics } from '../media/sip-audio/metrics.js';
@@ -65,6 +66,8 @@ export interface LegsPerCoreResult {
   codec: string;
   gap_ms: number;
   window_ms: number;
+  /** The machine's 1-minute load average at the start and the end: on a shared machine, what else ran. */
+  load_average_1m: [number, number];
   steps: LegsStep[];
 }
 
@@ -135,6 +138,7 @@ export async function measureLegsPerCore(opts: LegsPerCoreOptions = {}): Promise
   const windowMs = opts.windowMs ?? 5000;
   const log = opts.log ?? ((line: string) => process.stdout.write(line + '\n'));
   const codec = supportedSipCodecs.find((c) => c.name === 'PCMU')!;
+  const loadAtStart = os.loadavg()[0]!;
   const media = await startMedia();
   const metrics = createSipAudioMetrics();
   const mixer = await RoomAudioMixer.create(media.router, { logger: quietLogger, metrics });
@@ -207,6 +211,7 @@ export async function measureLegsPerCore(opts: LegsPerCoreOptions = {}): Promise
     codec: 'PCMU 20 ms, mix-minus of every leg and one Opus room participant',
     gap_ms: GAP_MS,
     window_ms: windowMs,
+    load_average_1m: [round3(loadAtStart), round3(os.loadavg()[0]!)],
     steps: results,
   };
 }

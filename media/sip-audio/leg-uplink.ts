@@ -37,7 +37,10 @@ export class LegUplink {
   readonly #otherRates = new Map<OpusRate, OpusDecoder>();
   readonly ssrc: number;
   #seq = randomU32() & 0xffff;
-  readonly #tsBase = randomU32();
+  /** Room RTP timestamp = offset + position × 48000 / pcmRate; the offset is set at each talkspurt. */
+  #roomTsOffset = randomU32();
+  #lastRoomTs: number | null = null;
+  #lastRoomSendAt = 0;
   /** Sample position where the last forwarded frame ended: a frame starting elsewhere starts a talkspurt. */
   #forwardedTo: number | null = null;
   #now = 0;
@@ -106,13 +109,23 @@ export class LegUplink {
     }
     const marker = this.#forwardedTo !== pos;
     this.#forwardedTo = pos + frame.length;
+    const ticks48k = (pos * 48000) / this.pcmRate;
+    if (marker && this.#lastRoomTs !== null) {
+      // A new talkspurt continues the room's time line by the wall-clock time since the last one: a
+      // gateway whose timestamps stood still while unkeyed (or restarted) must not send the room back in time.
+      const elapsed = Math.max(960, Math.round((this.#now - this.#lastRoomSendAt) * 48));
+      this.#roomTsOffset = this.#lastRoomTs + elapsed - ticks48k;
+    }
+    const timestamp = (this.#roomTsOffset + ticks48k) >>> 0;
+    this.#lastRoomTs = timestamp;
+    this.#lastRoomSendAt = this.#now;
     this.#seq = (this.#seq + 1) & 0xffff;
     this.sendToRoom(
       buildRtp({
         payloadType: ROOM_OPUS_PAYLOAD_TYPE,
         marker,
         sequenceNumber: this.#seq,
-        timestamp: this.#tsBase + (pos * 48000) / this.pcmRate,
+        timestamp,
         ssrc: this.ssrc,
         payload: opus,
         audioLevel: { extId: AUDIO_LEVEL_EXT_ID, level: -dbov, voice: dbov > VOICE_DBOV },

@@ -1,5 +1,4 @@
-import { type Socket, createSocket } from 'node:dgram';
-import { isIPv6 } from 'node:net';
+import type { Socket } from 'node:dgram';
 import type { types } from 'mediasoup';
 import type { Logger } from 'pino';
 import type { ProducerAppData } from '../media-participant.js';
@@ -12,6 +11,7 @@ import type { OpusRate } from './opus.js';
 import { RoomSource } from './room-source.js';
 import { isRtcp, parseRtp } from './rtp-packet.js';
 import { SipAudioLeg, type SipLegOptions } from './sip-audio-leg.js';
+import { bindUdp } from './udp-bind.js';
 
 export interface RoomAudioMixerOptions {
   logger: Logger;
@@ -26,17 +26,6 @@ interface LegProducerAppData extends ProducerAppData {
 
 const LOOPBACK = '127.0.0.1';
 let nextMixerId = 1;
-
-function bindUdp(ip: string): Promise<Socket> {
-  return new Promise((resolve, reject) => {
-    const socket = createSocket({ type: isIPv6(ip) ? 'udp6' : 'udp4' });
-    socket.once('error', reject);
-    socket.bind(0, ip, () => {
-      socket.off('error', reject);
-      resolve(socket);
-    });
-  });
-}
 
 const clip = (v: number): number => (v > 32767 ? 32767 : v < -32768 ? -32768 : v);
 
@@ -62,6 +51,8 @@ export class RoomAudioMixer {
   readonly #mixes = new Map<OpusRate, Int16Array>();
   /** Scratch sums for legs that hear only their talkers (the room's sum stays intact for the others). */
   readonly #talkerSums = new Map<OpusRate, Int32Array>();
+  /** Sources with sound this tick, per rate (reused each tick). */
+  readonly #voicesByRate = new Map<OpusRate, number>();
   readonly #clock: MixClock;
   readonly #metrics: SipAudioMetrics;
   readonly #logger: Logger;
@@ -82,7 +73,14 @@ export class RoomAudioMixer {
         this.#logger.warn({ skipped, lateMs }, 'SIP mixer fell behind; ticks skipped');
       }
     });
-    socket.on('message', (msg) => this.#onRoomPacket(msg));
+    socket.on('message', (msg) => {
+      try {
+        this.#onRoomPacket(msg);
+      } catch (err) {
+        this.#metrics.dropped('malformed').inc();
+        this.#logger.error({ err }, 'SIP mixer failed on a room packet; dropped');
+      }
+    });
     socket.on('error', (err) => this.#logger.warn({ err }, 'SIP mixer socket error'));
     transport.observer.once('close', () => this.close());
   }
@@ -90,11 +88,23 @@ export class RoomAudioMixer {
   /** One per room: a PlainTransport in the room's router through which every audio producer of the room is consumed once. */
   static async create(router: types.Router, opts: RoomAudioMixerOptions): Promise<RoomAudioMixer> {
     const socket = await bindUdp(LOOPBACK);
+    let transport: types.PlainTransport | undefined;
     try {
-      const transport = await router.createPlainTransport({ listenIp: { ip: LOOPBACK }, rtcpMux: true, comedia: false, appData: { sipAudioMixer: true } });
+      transport = await router.createPlainTransport({ listenIp: { ip: LOOPBACK }, rtcpMux: true, comedia: false, appData: { sipAudioMixer: true } });
       await transport.connect({ ip: LOOPBACK, port: socket.address().port });
+      // Connected both ways: sends skip the per-packet address lookup, and the kernel drops datagrams
+      // from anyone but the transport.
+      const port = transport.tuple.localPort;
+      await new Promise<void>((resolve, reject) => {
+        socket.once('error', reject);
+        socket.connect(port, LOOPBACK, () => {
+          socket.off('error', reject);
+          resolve();
+        });
+      });
       return new RoomAudioMixer(router, transport, socket, opts);
     } catch (err) {
+      transport?.close();
       socket.close();
       throw err;
     }
@@ -136,7 +146,7 @@ export class RoomAudioMixer {
   /** A SIP call's media. */
   async addLeg(opts: SipLegOptions): Promise<SipAudioLeg> {
     if (this.#closed) throw new Error('SIP audio mixer is closed');
-    const socket = await bindUdp(opts.rtpIp);
+    const socket = await bindUdp(opts.rtpIp, opts.rtpPortRange);
     let producer: types.Producer<ProducerAppData> | undefined;
     try {
       producer = await this.transport.produce<LegProducerAppData>({
@@ -158,7 +168,7 @@ export class RoomAudioMixer {
       options: opts,
       socket,
       producer,
-      sendToRoom: (rtp) => this.socket.send(rtp, this.transport.tuple.localPort, LOOPBACK),
+      sendToRoom: (rtp) => this.socket.send(rtp),
       metrics: this.#metrics,
       logger: this.#logger,
     });
@@ -241,7 +251,7 @@ export class RoomAudioMixer {
     for (const source of this.#sources.values()) source.advance();
     for (const leg of this.#legs) leg.advance();
     // The whole room once per rate; each full-duplex leg then takes itself out of it.
-    const active = new Map<OpusRate, number>();
+    const active = this.#voicesByRate;
     for (const [rate, sum] of this.#sums) {
       sum.fill(0);
       let n = 0;

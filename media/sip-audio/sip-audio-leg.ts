@@ -1,4 +1,5 @@
 import type { Socket } from 'node:dgram';
+import { isIP } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import type { types } from 'mediasoup';
 import type { Logger } from 'pino';
@@ -13,6 +14,7 @@ import type { OpusRate } from './opus.js';
 import { RadioKeying, type RadioOptions } from './radio-keying.js';
 import { isRtcp, parseRtp } from './rtp-packet.js';
 import { dtmfDigit, parseTelephoneEvent } from './telephone-event.js';
+import type { PortRange } from './udp-bind.js';
 
 export interface SipLegOptions {
   /** The leg's peer id in the room; its producer's appData.participantId. */
@@ -23,6 +25,8 @@ export interface SipLegOptions {
   telephoneEventPayloadType?: number;
   /** Local address to bind the leg's UDP socket to (the SDP c= line). */
   rtpIp: string;
+  /** Ports the leg's socket may take (an even one, at random); any free port when absent. */
+  rtpPortRange?: PortRange;
   /** null: never time out (a radio channel's silence is normal). */
   rtpTimeoutMs: number | null;
   /** A half-duplex radio gateway: forwards into the room only while keyed. */
@@ -103,7 +107,15 @@ export class SipAudioLeg extends TypedEmitter<SipAudioLegEvents> implements MixS
     const ssrc = producer.rtpParameters.encodings?.[0]?.ssrc ?? 0;
     this.#uplink = new LegUplink(options.codec, ssrc, this.#keying, parts.sendToRoom, metrics);
     this.#downlink = new LegDownlink(options.codec);
-    socket.on('message', (msg, rinfo) => this.#onPacket(msg, rinfo.address, rinfo.port));
+    socket.on('message', (msg, rinfo) => {
+      try {
+        this.#onPacket(msg, rinfo.address, rinfo.port);
+      } catch (err) {
+        // Whatever a packet does to us, the process and the other calls carry on.
+        this.#metrics.dropped('malformed').inc();
+        this.#logger.error({ err }, 'SIP leg failed on a packet; dropped');
+      }
+    });
     socket.on('error', (err) => this.#logger.warn({ err }, 'SIP leg RTP socket error'));
     producer.observer.once('close', () => this.close());
   }
@@ -130,9 +142,15 @@ export class SipAudioLeg extends TypedEmitter<SipAudioLegEvents> implements MixS
     return this.#talkers;
   }
 
-  /** Where to send the peer's audio (from its SDP). Received RTP from elsewhere moves it (symmetric RTP). */
+  /**
+   * Where to send the peer's audio (from its SDP). Received RTP from elsewhere moves it (symmetric RTP).
+   * 0.0.0.0 (or ::) is the old way to put a call on hold: nothing is sent until the peer's RTP arrives.
+   * Throws TypeError for anything but an IP address and a port (a host name would need a DNS lookup per packet).
+   */
   setRemote(address: string, port: number): void {
-    this.#remote = { address, port };
+    if (isIP(address) === 0) throw new TypeError(`SIP leg remote address must be an IP address, not ${JSON.stringify(address)}`);
+    if (!Number.isInteger(port) || port < 1 || port > 65535) throw new TypeError(`SIP leg remote port out of range: ${port}`);
+    this.#remote = address === '0.0.0.0' || address === '::' ? null : { address, port };
   }
 
   /** null: hear the whole room minus itself. A set: hear only these participants (a radio leg: the current talker). */
@@ -153,7 +171,7 @@ export class SipAudioLeg extends TypedEmitter<SipAudioLegEvents> implements MixS
     return { ...this.#stats };
   }
 
-  // --- MixSource: this leg's voice, as the other legs hear it ---
+  // --- For RoomAudioMixer only (@internal): this leg's voice as the other legs hear it, and the tick ---
 
   addRate(rate: OpusRate): void {
     this.#uplink.addRate(rate);
@@ -171,7 +189,7 @@ export class SipAudioLeg extends TypedEmitter<SipAudioLegEvents> implements MixS
     return this.#uplink.rings.frame(rate);
   }
 
-  /** Called by the mixer each 20 ms: send the peer its mix, run the timers. */
+  /** @internal Called by the mixer each 20 ms: send the peer its mix, run the timers. */
   tick(mix: Int16Array, active: boolean, now: number): void {
     if (this.#closed) return;
     const remote = this.#remote;

@@ -8,6 +8,7 @@ import { RoomAudioMixer } from '../../media/sip-audio/room-audio-mixer.js';
 import { buildRtp } from '../../media/sip-audio/rtp-packet.js';
 import type { SipLegOptions } from '../../media/sip-audio/sip-audio-leg.js';
 import { type MediaFixture, SipPeer, concat, quietLogger, roomListener, startMedia, tone, toneShare } from '../helpers/sip-audio.js';
+import { freePortRange } from '../helpers/ports.js';
 import { waitFor } from '../helpers/wait.js';
 
 const codec = (name: SipAudioCodec['name']): SipAudioCodec => supportedSipCodecs.find((c) => c.name === name)!;
@@ -63,8 +64,13 @@ describe('SIP audio legs', () => {
     expect(digits).toEqual(['1', '#', '1', '*']);
   });
 
-  it('sends to where the peer\'s RTP comes from, whatever its SDP said (symmetric RTP)', async () => {
+  it('sends to where the peer\'s RTP comes from, whatever its SDP said (symmetric RTP); refuses a remote that is not an address', async () => {
     const { peer, leg } = await call('sip-nat', 'PCMA');
+    expect(() => leg.setRemote('phone.example.com', 4000)).toThrow(TypeError);
+    expect(() => leg.setRemote('127.0.0.1', 70000)).toThrow(TypeError);
+    leg.setRemote('0.0.0.0', 4000); // on hold: nothing sent
+    await sleep(200);
+    expect(peer.received.length).toBe(0);
     leg.setRemote('127.0.0.1', 9); // the address in an SDP written behind a NAT: nothing listens there
     await sleep(200);
     expect(peer.received.length).toBe(0);
@@ -74,19 +80,20 @@ describe('SIP audio legs', () => {
   });
 
   it('emits rtpTimeout once after the peer falls silent, or when none ever came; never with rtpTimeoutMs null', async () => {
-    const never = await call('sip-timeout-never', 'PCMU', { rtpTimeoutMs: 300 });
-    const stops = await call('sip-timeout-stops', 'PCMU', { rtpTimeoutMs: 300 });
+    // Timeouts long enough that a busy machine's stalls do not look like a dead peer.
+    const never = await call('sip-timeout-never', 'PCMU', { rtpTimeoutMs: 500 });
+    const stops = await call('sip-timeout-stops', 'PCMU', { rtpTimeoutMs: 1500 });
     const radio = await call('sip-timeout-null', 'PCMU', { rtpTimeoutMs: null });
     const fired: string[] = [];
     for (const { leg } of [never, stops, radio]) leg.on('rtpTimeout', () => fired.push(leg.participantId));
     stops.peer.stream(tone(500, 8000));
     await waitFor('the silent one times out', () => fired.includes('sip-timeout-never'), 5000);
-    await sleep(600);
+    await sleep(1000);
     expect(fired).toEqual(['sip-timeout-never']); // the streaming one has not
     const stoppedAt = Date.now();
     stops.peer.stop();
-    await waitFor('the stopped one times out', () => fired.includes('sip-timeout-stops'), 5000);
-    expect(Date.now() - stoppedAt).toBeGreaterThanOrEqual(250);
+    await waitFor('the stopped one times out', () => fired.includes('sip-timeout-stops'), 10_000);
+    expect(Date.now() - stoppedAt).toBeGreaterThanOrEqual(1400);
     await sleep(1000);
     expect(fired).toEqual(['sip-timeout-never', 'sip-timeout-stops']); // once each; the null one never
     expect(radio.leg.closed).toBe(false);
@@ -166,6 +173,23 @@ describe('SIP audio legs', () => {
       });
       socket.close();
     }
+  });
+
+  it('takes even ports from a configured RTP port range, and says so when the range is full', async () => {
+    const base = await freePortRange(4);
+    const range = { min: base, max: base + 3 };
+    const opts = { codec: codec('PCMU'), rtpIp: '127.0.0.1', rtpTimeoutMs: null, rtpPortRange: range };
+    const a = await mixer.addLeg({ ...opts, participantId: 'sip-range-a' });
+    const b = await mixer.addLeg({ ...opts, participantId: 'sip-range-b' });
+    cleanups.push(() => a.close(), () => b.close());
+    // four ports hold exactly two even ones: both taken now
+    for (const leg of [a, b]) expect(leg.rtpPort % 2).toBe(0);
+    expect([a.rtpPort, b.rtpPort].every((p) => p >= range.min && p <= range.max)).toBe(true);
+    expect(a.rtpPort).not.toBe(b.rtpPort);
+    const legsBefore = mixer.legCount();
+    await expect(mixer.addLeg({ ...opts, participantId: 'sip-range-c' })).rejects.toThrow(/no free RTP port/);
+    expect(mixer.legCount()).toBe(legsBefore);
+    await expect(mixer.addLeg({ ...opts, participantId: 'bad', rtpPortRange: { min: 5000, max: 4000 } })).rejects.toThrow(RangeError);
   });
 
   it('closes with its router (a worker that died takes the room\'s media with it)', async () => {

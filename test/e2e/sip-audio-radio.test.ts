@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type SipAudioCodec, supportedSipCodecs } from '../../media/sip-audio/codecs.js';
 import { RoomAudioMixer } from '../../media/sip-audio/room-audio-mixer.js';
 import type { SipAudioLeg, SipLegOptions } from '../../media/sip-audio/sip-audio-leg.js';
-import { type MediaFixture, SipPeer, concat, ffmpegToneProducer, quietLogger, roomListener, startMedia, tone, toneShare } from '../helpers/sip-audio.js';
+import { type MediaFixture, SipPeer, concat, ffmpegToneProducer, quietLogger, roomListener, startMedia, tone, toneShare, waitForPackets } from '../helpers/sip-audio.js';
 import { waitFor } from '../helpers/wait.js';
 
 const PCMU = supportedSipCodecs.find((c) => c.name === 'PCMU')!;
@@ -59,13 +59,13 @@ describe('radio legs', () => {
     peer.stream(tone(1000, 8000, 3000)); // about -24 dBov
     await waitFor('keyed', () => leg.keyed, 5000);
     expect(keyed).toEqual([true]);
-    expect(await roomPacketsDuring(room, 600)).toBeGreaterThan(20);
+    expect(await roomPacketsDuring(room, 600)).toBeGreaterThan(5); // 30 when the machine is idle
     expect(toneShare(concat(room.packets.slice(-20).map((p) => p.pcm)), 48000, 1000)).toBeGreaterThan(0.6);
 
     peer.stream(silence);
     await waitFor('unkeyed', () => !leg.keyed, 5000);
     expect(keyed).toEqual([true, false]);
-    await sleep(100);
+    await sleep(300); // what was forwarded before has arrived
     expect(await roomPacketsDuring(room, 500)).toBe(0);
     peer.stop();
   });
@@ -83,11 +83,11 @@ describe('radio legs', () => {
       await sleep(50);
     }
     expect(keyed).toEqual([true]);
-    expect(room.packets.length).toBeGreaterThan(10);
+    expect(room.packets.length).toBeGreaterThan(5);
     for (let i = 0; i < 3; i++) peer.sendEvent(EVENT_PT, 0, true, eventTs, 5200);
     await waitFor('unkeyed', () => !leg.keyed, 5000);
     expect(keyed).toEqual([true, false]);
-    await sleep(100);
+    await sleep(300); // what was forwarded before has arrived
     expect(await roomPacketsDuring(room, 500)).toBe(0);
     expect(dtmf).toEqual([]); // keying events are not digits
     peer.stop();
@@ -99,11 +99,22 @@ describe('radio legs', () => {
     expect(await roomPacketsDuring(room, 400)).toBe(0);
     leg.setKeyedByInfo(true);
     expect(leg.keyed).toBe(true);
-    expect(await roomPacketsDuring(room, 500)).toBeGreaterThan(15);
+    expect(await roomPacketsDuring(room, 500)).toBeGreaterThan(5);
     leg.setKeyedByInfo(false);
-    await sleep(100);
+    await sleep(300); // what was forwarded before has arrived
     expect(await roomPacketsDuring(room, 400)).toBe(0);
     expect(keyed).toEqual([true, false]);
+
+    // The gateway's timestamps go back (it restarted): the room's time line still only moves forward.
+    const firstSpurt = room.packets.length;
+    peer.rewindTimestamps();
+    leg.setKeyedByInfo(true);
+    await waitFor('a second talkspurt', () => room.packets.length > firstSpurt + 10, 5000);
+    leg.setKeyedByInfo(false);
+    const ts = room.packets.map((p) => p.timestamp);
+    for (let i = 1; i < ts.length; i++) expect((ts[i]! - ts[i - 1]!) | 0).toBeGreaterThan(0);
+    const pause = (ts[firstSpurt]! - ts[firstSpurt - 1]!) >>> 0;
+    expect(pause).toBeGreaterThanOrEqual(400 * 48); // at least the 400 ms unkeyed, in 48 kHz ticks
 
     const vox = await radioLeg('radio-vox-2', { keying: 'vox' });
     vox.leg.setKeyedByInfo(true);
@@ -138,7 +149,7 @@ describe('radio legs', () => {
       await waitFor('1 s heard', () => peer.audioSince(since).length >= 8000, 10_000);
       return peer.audioSince(since);
     };
-    await sleep(1000); // ffmpeg's first packets come in a burst
+    await Promise.all([waitForPackets(a.producer, 100), waitForPackets(b.producer, 100)]); // ffmpeg's start is bursty
     leg.setTalkers(new Set(['browser-a', 'radio-talkers']));
     let pcm = await hear();
     expect(toneShare(pcm, 8000, 440)).toBeGreaterThan(0.8);

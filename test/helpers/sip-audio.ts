@@ -160,6 +160,11 @@ export class SipPeer {
     this.#target = { address, port };
   }
 
+  /** Sets the RTP timestamp back, as a gateway that restarts or stands still while idle does. */
+  rewindTimestamps(): void {
+    this.#ts = 5000;
+  }
+
   /** Sends one raw datagram to the leg. */
   raw(buf: Buffer): void {
     if (this.#target) this.socket.send(buf, this.#target.port, this.#target.address);
@@ -237,11 +242,22 @@ export async function ffmpegToneProducer(router: types.Router, participantId: st
   };
 }
 
+/** Waits until a producer has received `packets` RTP packets: ffmpeg's start is bursty on a busy machine. */
+export async function waitForPackets(producer: types.Producer, packets: number, timeoutMs = 20_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const stats = await producer.getStats();
+    if ((stats[0]?.packetCount ?? 0) >= packets) return;
+    if (Date.now() > deadline) throw new Error(`producer got fewer than ${packets} packets in ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
 /**
  * What the room hears from a producer: a consumer on a PlainTransport connected to a local socket,
  * its Opus decoded at 48 kHz; also the ssrc-audio-level of each packet.
  */
-export async function roomListener(router: types.Router, producer: types.Producer): Promise<{ packets: { at: number; pcm: Int16Array; level: number | null }[]; close(): void }> {
+export async function roomListener(router: types.Router, producer: types.Producer): Promise<{ packets: { at: number; pcm: Int16Array; level: number | null; timestamp: number }[]; close(): void }> {
   const socket = createSocket('udp4');
   await new Promise<void>((r) => socket.bind(0, '127.0.0.1', r));
   const transport = await router.createPlainTransport({ listenIp: { ip: '127.0.0.1' }, rtcpMux: true, comedia: false });
@@ -249,11 +265,11 @@ export async function roomListener(router: types.Router, producer: types.Produce
   const consumer = await transport.consume({ producerId: producer.id, rtpCapabilities: router.rtpCapabilities });
   const levelExt = consumer.rtpParameters.headerExtensions?.find((e) => e.uri === 'urn:ietf:params:rtp-hdrext:ssrc-audio-level')?.id;
   const decoder = new OpusDecoder(48000);
-  const packets: { at: number; pcm: Int16Array; level: number | null }[] = [];
+  const packets: { at: number; pcm: Int16Array; level: number | null; timestamp: number }[] = [];
   socket.on('message', (msg) => {
     const packet = parseRtp(msg);
     if (!packet || packet.payloadType !== consumer.rtpParameters.codecs[0]!.payloadType) return;
-    packets.push({ at: Date.now(), pcm: decoder.decode(packet.payload), level: levelExt === undefined ? null : readAudioLevel(msg, levelExt) });
+    packets.push({ at: Date.now(), pcm: decoder.decode(packet.payload), level: levelExt === undefined ? null : readAudioLevel(msg, levelExt), timestamp: packet.timestamp });
   });
   return {
     packets,
