@@ -53,6 +53,9 @@ const EnvSchema = z.object({
   SIP_CONFIG: z.string().default('config/sip.json'),
   /** Address written into SDP and bound by the RTP legs; the media announced address when unset. */
   SIP_RTP_IP: z.string().ip({ version: 'v4' }).optional(),
+  /** Ports SIP legs receive RTP on (even ones), for a firewall; any free port when unset. */
+  SIP_RTP_MIN_PORT: port.optional(),
+  SIP_RTP_MAX_PORT: port.optional(),
   SIP_RTP_TIMEOUT_S: z.coerce.number().min(0).default(30),
   SIP_KEEPALIVE_S: z.coerce.number().min(0).default(30),
   /** Initial requests per source address per 2 s before it is blocked (pike). */
@@ -78,6 +81,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
     throw new Error(`invalid settings: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
   }
   const e = parsed.data;
+  if ((e.SIP_RTP_MIN_PORT === undefined) !== (e.SIP_RTP_MAX_PORT === undefined) || (e.SIP_RTP_MIN_PORT ?? 0) > (e.SIP_RTP_MAX_PORT ?? 0)) {
+    throw new Error('invalid settings: SIP_RTP_MIN_PORT and SIP_RTP_MAX_PORT go together, min ≤ max');
+  }
   const dataDir = path.resolve(e.DATA_DIR);
   // Listening on every address needs one to announce; a specific address announces itself.
   const listensEverywhere = e.MEDIA_LISTEN_IP === '0.0.0.0' || e.MEDIA_LISTEN_IP === '::';
@@ -113,6 +119,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
           wsPort: e.SIP_WS_PORT,
           settingsPath: path.resolve(e.SIP_CONFIG),
           rtpIp: e.SIP_RTP_IP ?? (listensEverywhere ? (e.MEDIA_ANNOUNCED_IP ?? lanAddress() ?? '127.0.0.1') : e.MEDIA_LISTEN_IP),
+          rtpPortRange: e.SIP_RTP_MIN_PORT !== undefined && e.SIP_RTP_MAX_PORT !== undefined ? { min: e.SIP_RTP_MIN_PORT, max: e.SIP_RTP_MAX_PORT } : undefined,
           rtpTimeoutMs: e.SIP_RTP_TIMEOUT_S > 0 ? e.SIP_RTP_TIMEOUT_S * 1000 : null,
           keepaliveMs: e.SIP_KEEPALIVE_S > 0 ? e.SIP_KEEPALIVE_S * 1000 : null,
           floodLimit: e.SIP_FLOOD_LIMIT,

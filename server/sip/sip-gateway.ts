@@ -31,6 +31,7 @@ export interface SipGatewayConfig {
   domain: string;
   wsPort: number;
   rtpIp: string;
+  rtpPortRange: { min: number; max: number } | undefined;
   rtpTimeoutMs: number | null;
   keepaliveMs: number | null;
   floodLimit: number;
@@ -281,6 +282,7 @@ export class SipGateway {
       codec,
       ...(te !== undefined ? { telephoneEventPayloadType: te } : {}),
       rtpIp: this.deps.config.rtpIp,
+      ...(this.deps.config.rtpPortRange ? { rtpPortRange: this.deps.config.rtpPortRange } : {}),
       // Silence on a radio channel is normal: only non-radio calls end on an RTP timeout.
       rtpTimeoutMs: radio ? null : this.deps.config.rtpTimeoutMs,
       ...(radio ? { radio: { keying: trunk.keying } } : {}),

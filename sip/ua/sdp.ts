@@ -1,3 +1,5 @@
+import { isIPv4 } from 'node:net';
+
 /**
  * The little SDP a SIP audio call needs: one audio stream over plain RTP/AVP, one codec and
  * telephone-event (RFC 4733). Peers are phones and gateways, not browsers: no ICE, no DTLS.
@@ -80,6 +82,7 @@ export function parseAudio(sdp: string): RemoteAudio {
       if (r) maps.set(Number(r[1]), { name: r[2]!, clockRate: Number(r[3]), channels: r[4] ? Number(r[4]) : 1 });
     }
     if (!address) throw new SdpError('no connection address (c=)');
+    if (!isIPv4(address)) throw new SdpError(`connection address ${address} is not an IPv4 address`);
     if (!Number.isInteger(port) || port < 0 || port > 65535) throw new SdpError(`bad audio port ${m[1]}`);
     const formats = pts.flatMap((pt) => {
       const f = maps.get(pt) ?? STATIC[pt];

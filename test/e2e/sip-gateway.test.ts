@@ -54,7 +54,8 @@ describe('SIP gateway: satellite phones, SIP devices and radio in rooms', () => 
   let settingsDir: string;
 
   beforeAll(async () => {
-    base = await freePortRange(6);
+    // SIP, WebSocket, TLS, baresip's SIP and control ports, then the legs' RTP range.
+    base = await freePortRange(64);
     sipPort = base;
     settingsDir = await mkdtemp(path.join(os.tmpdir(), 'sip-settings-'));
     const settings = path.join(settingsDir, 'sip.json');
@@ -71,7 +72,7 @@ describe('SIP gateway: satellite phones, SIP devices and radio in rooms', () => 
       env: {
         SIP_ENABLED: 'true', SIP_HOST: '127.0.0.1', SIP_PORT: String(sipPort), SIP_WS_PORT: String(base + 1), SIP_TLS_PORT: String(base + 2),
         SIP_DOMAIN: 'test.invalid', SIP_CONFIG: settings, SIP_RTP_IP: '127.0.0.1', SIP_KEEPALIVE_S: '5', SIP_RTP_TIMEOUT_S: '20',
-        SIP_FLOOD_LIMIT: '10', PTT_MAX_BURST_S: '60',
+        SIP_FLOOD_LIMIT: '10', PTT_MAX_BURST_S: '60', SIP_RTP_MIN_PORT: String(base + 8), SIP_RTP_MAX_PORT: String(base + 63),
       },
     });
     adminToken = await login(server.url, 'admin', 'admin123');

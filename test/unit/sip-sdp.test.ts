@@ -32,6 +32,7 @@ describe('SIP SDP', () => {
     expect(() => parseAudio(offer('m=audio 4000 RTP/SAVP 8'))).toThrow(/SRTP/);
     expect(() => parseAudio('v=0\r\nm=audio 4000 RTP/AVP 8\r\n')).toThrow(/connection address/);
     expect(() => parseAudio(offer('m=video 4000 RTP/AVP 96'))).toThrow(/no audio/);
+    expect(() => parseAudio(offer('m=audio 4000 RTP/AVP 8').replaceAll('c=IN IP4 10.0.0.9', 'c=IN IP4 gw.example'))).toThrow(/not an IPv4/);
   });
 
   it('writes an answer the parser reads back', () => {
