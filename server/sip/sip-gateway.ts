@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
-import type { Registry } from 'prom-client';
+import client, { type Registry } from 'prom-client';
 import { SessionState, type Invitation } from 'sip.js';
 import { AppError, ErrorCode } from '../../protocol/errors.js';
 import type { PublicUser } from '../../protocol/http.js';
@@ -73,6 +73,10 @@ export class SipGateway {
     const { config, settings, logger } = deps;
     this.#logger = logger.child({ component: 'sip' });
     this.#metrics = createSipAudioMetrics(deps.registry);
+    const registers = deps.registry ? [deps.registry] : [];
+    const calls = this.#calls;
+    new client.Gauge({ name: 'ecs_sip_calls', help: 'SIP calls in rooms (ringing or connected)', registers, collect() { this.set(calls.size); } });
+    const edgeExits = new client.Counter({ name: 'ecs_sip_edge_exits_total', help: 'Times the SIP edge (Kamailio) exited and was restarted', registers });
     this.#edge = new KamailioProcess({
       bin: config.kamailioBin,
       dir: config.dir,
@@ -97,6 +101,7 @@ export class SipGateway {
     this.#ua.on('invite', (invitation) => void this.#onInvite(invitation));
     // Kamailio keeps credentials in memory: after every (re)start they go in again.
     this.#edge.on('ready', () => void this.#pushCredentials());
+    this.#edge.on('exited', () => edgeExits.inc());
     deps.accounts.onDigest = (username, ha1) => {
       if (this.#edge.ready) void this.#edge.rpc.setCredential(username, ha1).catch((err: unknown) => this.#logger.warn({ err }, 'could not hand a SIP credential to Kamailio'));
     };

@@ -24,6 +24,7 @@ export interface KamailioOptions {
 type KamailioEvents = {
   /** It answers its RPC: a fresh start or a restart. Credentials must be pushed again each time (they live in memory). */
   ready: [];
+  /** It died by itself (not by stop()); a restart follows. */
   exited: [code: number | null];
 };
 
@@ -119,8 +120,8 @@ export class KamailioProcess extends TypedEmitter<KamailioEvents> {
     child.once('exit', (code, signal) => {
       this.#ready = false;
       killGroup(child, 'SIGKILL');
-      this.emit('exited', code);
       if (this.#stopping) return;
+      this.emit('exited', code);
       const delay = backoffMs(this.#restarts++, 500, 30_000);
       logger.error({ code, signal, delay, stderr: tail.slice(-5) }, 'SIP edge (kamailio) exited; restarting');
       setTimeout(() => {
