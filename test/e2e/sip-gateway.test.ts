@@ -92,6 +92,8 @@ describe('SIP gateway: satellite phones, SIP devices and radio in rooms', () => 
     const call = runUac({ proxy: `127.0.0.1:${sipPort}`, service: '1001', localIp: SAT_IP, plays: 2, dtmf: '5', infoDigit: '7', timeoutS: 40 });
     // The caller shows in the roster as a SIP participant, and its audio has energy in the browser.
     await waitFor('SIP caller heard', async () => (await energyFrom(commanderPage, 'sip:13800138000')) > 0.01, 20_000, 200);
+    const metrics = await (await fetch(`${server.url}/metrics`, { headers: { authorization: `Bearer ${adminToken}` } })).text();
+    expect(metrics).toMatch(/^ecs_sip_calls 1$/m);
     const tile = await commanderPage.waitForSelector('.tile[data-sip-state="connected"]', { timeout: 10_000 });
     expect(await tile!.evaluate((el) => el.textContent)).toContain('tiantong');
     const result = await call;
