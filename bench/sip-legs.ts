@@ -57,6 +57,8 @@ export interface LegsStep {
   cpuMediaWorker: number;
   /** How late the peers' own sender timer ran (ms): a large value means the peers, not the mixer, were starved. */
   peersMaxLateMs: number;
+  /** Linux CPU pressure at the end of the window (% of the last 10 s some task waited for a CPU), or null. */
+  cpuPressurePct: number | null;
 }
 
 export interface LegsPerCoreResult {
@@ -85,6 +87,15 @@ function procCpuSeconds(pid: number): number {
   const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   return (Number(fields[11]) + Number(fields[12])) / CLK_TCK;
+}
+
+function cpuPressure(): number | null {
+  try {
+    const some = /some avg10=([\d.]+)/.exec(readFileSync('/proc/pressure/cpu', 'utf8'));
+    return some ? Number(some[1]) : null;
+  } catch {
+    return null;
+  }
 }
 
 function processCpuSeconds(): number {
@@ -183,8 +194,9 @@ export async function measureLegsPerCore(opts: LegsPerCoreOptions = {}): Promise
         cpuMixerProcess: round3(cpuMixerProcess),
         cpuMediaWorker: round3(cpuMediaWorker),
         peersMaxLateMs: Math.round(report.senderMaxLateMs * 10) / 10,
+        cpuPressurePct: cpuPressure(),
       };
-      log(`  ${n} legs (try ${attempt}): ${step.legsWithGaps} with gaps (max ${step.maxGapMs} ms), ${skippedTicks} ticks skipped, ${mixerTicksLate20ms} > 20 ms late, peers' timer late up to ${step.peersMaxLateMs} ms, CPU ${step.cpuMixerProcess} + worker ${step.cpuMediaWorker} cores`);
+      log(`  ${n} legs (try ${attempt}): ${step.legsWithGaps} with gaps (max ${step.maxGapMs} ms), ${skippedTicks} ticks skipped, ${mixerTicksLate20ms} > 20 ms late, peers' timer late up to ${step.peersMaxLateMs} ms, CPU pressure ${step.cpuPressurePct ?? '?'}%, CPU ${step.cpuMixerProcess} + worker ${step.cpuMediaWorker} cores`);
       await sleep(300);
       return step;
     };
