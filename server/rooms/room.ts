@@ -5,13 +5,14 @@ import { AppError, ErrorCode } from '../../protocol/errors.js';
 import type { PublicUser } from '../../protocol/http.js';
 import type { FeedState } from '../../protocol/feeds.js';
 import type { ProducerAppData } from '../../media/media-participant.js';
-import type { FloorOutcome, MediaSource, Notification, PeerInfo, RequestData, ResponseData } from '../../protocol/signalling.js';
+import type { FloorOutcome, FloorState, MediaSource, Notification, PeerInfo, RequestData, ResponseData, SipCallInfo } from '../../protocol/signalling.js';
 import { MediaRoom } from '../../media/media-room.js';
 import type { WorkerPool } from '../../media/worker-pool.js';
 import type { FloorEvent } from '../ptt/floor-control.js';
 import { TalkGroup, type PttDeps } from '../ptt/talk-group.js';
 import { Peer, type Notify } from './peer.js';
 import type { RoomDefinition } from './room-store.js';
+import { SipPeer } from './sip-peer.js';
 import { TypedEmitter } from '../../media/typed-emitter.js';
 
 /** A producer in the room with whose it is (a person's, or a camera feed's). */
@@ -24,6 +25,11 @@ export interface RoomProducer {
 type RoomEvents = {
   /** A producer was added (a person published, or a feed's track was piped in); it closes by itself. */
   producer: [RoomProducer];
+  /** The talk group's floor changed (after its media was gated). */
+  floor: [FloorState];
+  activeSpeaker: [peerId: string];
+  /** The room's media was rebuilt on another worker: media made outside the peers (SIP legs) is gone. */
+  mediaRebuilt: [];
   closed: [];
 };
 
@@ -37,6 +43,8 @@ export class Room extends TypedEmitter<RoomEvents> {
   readonly #peers = new Map<string, Peer>();
   /** Camera feeds shown in this room: peers without a socket, whose producers are piped in. */
   readonly #feeds = new Map<string, FeedPeer>();
+  /** SIP calls in this room: peers without a socket, each with one audio producer from its leg. */
+  readonly #sips = new Map<string, SipPeer>();
   #media: MediaRoom;
   #closed = false;
   #activeSpeaker: string | null = null;
@@ -65,8 +73,17 @@ export class Room extends TypedEmitter<RoomEvents> {
     return this.definition.id;
   }
 
+  /** People and SIP calls: a room with a caller waiting stays open. */
   get size(): number {
-    return this.#peers.size;
+    return this.#peers.size + this.#sips.size;
+  }
+
+  get mode(): RoomDefinition['mode'] {
+    return this.definition.mode;
+  }
+
+  get activeSpeaker(): string | null {
+    return this.#activeSpeaker;
   }
 
   get workerPid(): number {
@@ -75,6 +92,15 @@ export class Room extends TypedEmitter<RoomEvents> {
 
   consumerCount(): number {
     return this.#media.consumerCount();
+  }
+
+  routerCounts(): { transports: number; producers: number; consumers: number } {
+    return this.#media.routerCounts();
+  }
+
+  /** SIP calls in the room now. */
+  sipCount(): number {
+    return this.#sips.size;
   }
 
   join(user: PublicUser, notify: Notify): { peer: Peer; reply: ResponseData['joinRoom'] } {
@@ -116,7 +142,7 @@ export class Room extends TypedEmitter<RoomEvents> {
   }
 
   peers(): PeerInfo[] {
-    return [...this.#peers.values(), ...this.#feeds.values()].map((p) => p.info());
+    return [...this.#peers.values(), ...this.#feeds.values(), ...this.#sips.values()].map((p) => p.info());
   }
 
   get router(): types.Router {
@@ -153,12 +179,80 @@ export class Room extends TypedEmitter<RoomEvents> {
     this.emit('producer', { producer, peerId, user: feed.user });
   }
 
-  /** Every producer now in the room: people's and feeds'. */
+  /** Every producer now in the room: people's, feeds' and SIP calls'. */
   producers(): RoomProducer[] {
     return [
       ...[...this.#peers.values()].flatMap((peer) => peer.media.producers().map((producer) => ({ producer, peerId: peer.id, user: peer.user }))),
       ...[...this.#feeds.values()].flatMap((feed) => [...feed.producers.values()].map((producer) => ({ producer, peerId: feed.id, user: feed.user }))),
+      ...[...this.#sips.values()].flatMap((sip) => (sip.producer && !sip.producer.closed ? [{ producer: sip.producer, peerId: sip.id, user: sip.user }] : [])),
     ];
+  }
+
+  hasSipPeer(peerId: string): boolean {
+    return this.#sips.has(peerId);
+  }
+
+  /** A SIP call enters the room (ringing or answered); in a talk group it is a member like anyone. */
+  addSipPeer(peerId: string, user: PublicUser, call: SipCallInfo): void {
+    if (this.#closed) throw new AppError(ErrorCode.InvalidState, 'room closed');
+    const sip = new SipPeer(peerId, user, call);
+    this.#sips.set(peerId, sip);
+    this.#talkGroup?.add(peerId, user);
+    this.#broadcast({ type: 'peerJoined', data: { peer: sip.info() } });
+  }
+
+  /** The call's leg producer, made in this room's router: consumed, recorded and gated like a person's microphone. */
+  async addSipProducer(peerId: string, producer: types.Producer<ProducerAppData>): Promise<void> {
+    const sip = this.#sips.get(peerId);
+    if (!sip || producer.closed) {
+      producer.close();
+      return;
+    }
+    sip.producer = producer;
+    this.#media.adoptPipedProducer(producer, { observeSpeaker: true });
+    await this.#syncProducer(peerId, false, producer);
+    producer.observer.on('close', () => {
+      if (this.#sips.get(peerId)?.producer === producer) {
+        this.#broadcast({ type: 'producerRemoved', data: { peerId, producerId: producer.id } });
+      }
+    });
+    this.#broadcast({ type: 'producerAdded', data: { peerId, producer: producerInfo(producer, producer.appData.source) } });
+    this.emit('producer', { producer, peerId, user: sip.user });
+  }
+
+  setSipCall(peerId: string, call: SipCallInfo): void {
+    const sip = this.#sips.get(peerId);
+    if (!sip) return;
+    sip.call = call;
+    this.#broadcast({ type: 'sipState', data: { peerId, sip: call } });
+  }
+
+  removeSipPeer(peerId: string): void {
+    const sip = this.#sips.get(peerId);
+    if (!sip) return;
+    this.#sips.delete(peerId);
+    sip.producer?.close();
+    this.#broadcast({ type: 'peerLeft', data: { peerId } });
+    this.#talkGroup?.remove(peerId);
+  }
+
+  /** A SIP call asks for the floor (radio key-up, or a phone's * key); null when the room is no talk group. */
+  async requestFloorFor(peerId: string): Promise<FloorOutcome | null> {
+    if (!this.#talkGroup) return null;
+    const outcome = this.#talkGroup.request(peerId, false);
+    await this.#gating;
+    return outcome;
+  }
+
+  async releaseFloorFor(peerId: string): Promise<void> {
+    if (!this.#talkGroup) return;
+    this.#talkGroup.release(peerId);
+    await this.#gating;
+  }
+
+  /** Who holds the floor now (talk groups); null otherwise. */
+  floorHolder(): string | null {
+    return this.#talkGroup?.state().holder?.peerId ?? null;
   }
 
   setFeedState(peerId: string, state: FeedState): void {
@@ -241,6 +335,7 @@ export class Room extends TypedEmitter<RoomEvents> {
     for (const peer of this.#peers.values()) peer.media.close();
     this.#peers.clear();
     this.#feeds.clear();
+    this.#sips.clear();
     this.#media.close();
     this.emit('closed');
   }
@@ -256,12 +351,16 @@ export class Room extends TypedEmitter<RoomEvents> {
   }
 
   /** Audio in a talk group is held back unless its owner has the floor; video is never gated. */
-  #gated(peer: Peer, kind: 'audio' | 'video'): boolean {
+  #gated(peer: { id: string }, kind: 'audio' | 'video'): boolean {
     return kind === 'audio' && this.#talkGroup !== undefined && !this.#talkGroup.holds(peer.id);
   }
 
   async #sync(peer: Peer, producer: types.Producer): Promise<void> {
-    const pause = peer.muted.has(producer.id) || this.#gated(peer, producer.kind);
+    await this.#syncProducer(peer.id, peer.muted.has(producer.id), producer);
+  }
+
+  async #syncProducer(peerId: string, muted: boolean, producer: types.Producer): Promise<void> {
+    const pause = muted || this.#gated({ id: peerId }, producer.kind);
     if (producer.closed || producer.paused === pause) return;
     try {
       if (pause) await producer.pause();
@@ -273,13 +372,18 @@ export class Room extends TypedEmitter<RoomEvents> {
 
   #onFloorChange(events: FloorEvent[]): void {
     const syncAll = async () => {
-      const all = [...this.#peers.values()].flatMap((peer) => peer.media.producers().map((producer) => ({ peer, producer })));
+      const all = [
+        ...[...this.#peers.values()].flatMap((peer) => peer.media.producers().map((producer) => ({ peer, muted: peer.muted.has(producer.id), producer }))),
+        ...[...this.#sips.values()].flatMap((sip) => (sip.producer ? [{ peer: sip, muted: false, producer: sip.producer }] : [])),
+      ];
       // Silence the old holder before opening the new one, so two talkers never overlap.
       const closing = all.filter(({ peer, producer }) => !producer.paused && this.#gated(peer, producer.kind));
-      await Promise.all(closing.map(({ peer, producer }) => this.#sync(peer, producer)));
-      await Promise.all(all.map(({ peer, producer }) => this.#sync(peer, producer)));
+      await Promise.all(closing.map(({ peer, muted, producer }) => this.#syncProducer(peer.id, muted, producer)));
+      await Promise.all(all.map(({ peer, muted, producer }) => this.#syncProducer(peer.id, muted, producer)));
     };
     this.#gating = this.#gating.then(syncAll, syncAll);
+    const state = this.#ptt().state();
+    void this.#gating.then(() => this.emit('floor', state));
     for (const e of events) {
       if (e.type === 'revoked') {
         this.#peers.get(e.memberId)?.notify({ type: 'floorRevoked', data: { reason: e.reason, ...(e.by ? { byPeerId: e.by } : {}) } });
@@ -300,6 +404,7 @@ export class Room extends TypedEmitter<RoomEvents> {
     media.on('dominantSpeaker', (peerId) => {
       this.#activeSpeaker = peerId;
       this.#broadcast({ type: 'activeSpeaker', data: { peerId } });
+      this.emit('activeSpeaker', peerId);
     });
     media.on('routerClosed', () => {
       if (!this.#closed) void this.#rebuildMedia();
@@ -327,6 +432,7 @@ export class Room extends TypedEmitter<RoomEvents> {
     this.#attach(this.#media);
     for (const peer of this.#peers.values()) peer.media = this.#newParticipant(peer.id);
     this.#broadcast({ type: 'roomReset', data: { reason: 'media worker restarted' } });
+    this.emit('mediaRebuilt');
   }
 
   /** Sends to the peers whose user matches; returns how many got it. */

@@ -113,7 +113,7 @@ export async function login(url: string, username: string, password: string): Pr
 
 export interface MediaOverview {
   workers: { index: number; pid: number; routers: number; closed: boolean }[];
-  rooms: { id: string; peers: number; consumers: number; workerPid: number }[];
+  rooms: { id: string; peers: number; consumers: number; workerPid: number; router: { transports: number; producers: number; consumers: number }; sipCalls: number }[];
 }
 
 export async function mediaOverview(url: string, adminToken: string): Promise<MediaOverview> {
