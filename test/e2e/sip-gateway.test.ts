@@ -24,6 +24,7 @@ const RADIO_INFO_IP = '127.0.0.9';
 const UNTRUSTED_IP = '127.0.0.3';
 const FLOOD_IP = '127.0.0.5';
 const BARESIP_IP = '127.0.0.6';
+const RADIO_LISTEN_IP = '127.0.0.10';
 
 type Reply<T> = { ok: true; data: T } | { ok: false; error: { code: string; message: string } };
 interface Note { type: string; data: Record<string, unknown> }
@@ -66,6 +67,7 @@ describe('SIP gateway: satellite phones, SIP devices and radio in rooms', () => 
         { name: 'radio370', address: RADIO_IP, kind: 'radio', keying: 'vox' },
         { name: 'radio-ev', address: RADIO_EVENT_IP, kind: 'radio', keying: 'rfc4733' },
         { name: 'radio-info', address: RADIO_INFO_IP, kind: 'radio', keying: 'info' },
+        { name: 'radio-listen', address: RADIO_LISTEN_IP, kind: 'radio', keying: 'info' },
       ],
     }));
     server = await startServer({
@@ -349,4 +351,39 @@ describe('SIP gateway: satellite phones, SIP devices and radio in rooms', () => 
       member.socket.close();
     }
   }, 60_000);
+
+  it('a radio gateway in a talk group hears the floor holder, and nothing while nobody holds the floor', async () => {
+    // baresip as the radio: it sends a 700 Hz sine, which an INFO-keyed gateway does not forward unkeyed.
+    const radio = await startBaresip({
+      registrar: `127.0.0.1:${sipPort}`, user: 'field03', password: 'field123', listenIp: RADIO_LISTEN_IP, listenPort: base + 5, ctrlPort: base + 6, toneHz: 700,
+    });
+    const talker = await joinAs(chromium.browser, server.url, 'township0101', 'township123', TALK_GROUP);
+    try {
+      await waitFor('talker online', () => talker.evaluate(() => (window as unknown as { __diag: { state(): string } }).__diag.state() === 'online'), 20_000);
+      await radio.command('dial', `sip:2001@127.0.0.1:${sipPort}`);
+      await waitFor('radio connected', () => radio.events.includes('CALL_ESTABLISHED'), 15_000);
+      const established = Date.now();
+      // The member's microphone beeps all along, but it is gated until the member holds the floor.
+      await new Promise((r) => setTimeout(r, 3000));
+      await talker.keyboard.down('Space');
+      await waitFor('floor granted', () => talker.$eval('#ptt-button', (el) => el.className.includes('granted')), 5000);
+      const grantedAt = Date.now() - established;
+      await new Promise((r) => setTimeout(r, 4000));
+      await talker.keyboard.up('Space');
+      await radio.command('hangup');
+      await waitFor('radio call closed', () => radio.events.includes('CALL_CLOSED'), 10_000);
+      const [wav] = await radio.receivedWavs();
+      expect(wav).toBeDefined();
+      const pcm = await readWav(wav!);
+      const slice = (fromMs: number, toMs: number) => ({ rate: pcm.rate, samples: pcm.samples.subarray(Math.round((fromMs / 1000) * pcm.rate), Math.round((toMs / 1000) * pcm.rate)) });
+      expect(dominantFrequency(slice(500, 2500)), 'the radio heard someone who did not hold the floor').toBeUndefined();
+      const held = dominantFrequency(slice(grantedAt + 1000, grantedAt + 3500));
+      expect(held, 'the radio did not hear the floor holder').toBeDefined();
+      expect(held!.hz).toBeGreaterThanOrEqual(380);
+      expect(held!.hz).toBeLessThanOrEqual(480);
+    } finally {
+      await talker.browserContext().close();
+      await radio.stop();
+    }
+  }, 90_000);
 });
