@@ -7,7 +7,8 @@
  * - streams_per_core: forwarded video streams (consumers) one mediasoup worker carries through the
  *   project's rooms with under 0.5 % loss, ramping viewers of 10 publishers. Where the worker is not
  *   saturated before the generator runs out, it is one core divided by the worker's measured CPU per
- *   forwarded packet times a stream's packet rate, at the largest passing step ("extrapolated").
+ *   forwarded packet times a stream's packet rate ("extrapolated"), the cost averaged over the loads
+ *   both this ramp and the baseline's passed, so the two figures compare like with like.
  * - baseline_streams_per_core: the same ramp against a plain mediasoup router with default settings.
  * - the consultation room: LOAD_ENDPOINTS endpoints (default 60) all publishing; the first shows 16
  *   tiles (city), the next 15 show 9 (counties), the rest show the city's spotlight (townships).
@@ -21,7 +22,7 @@ import { LiteEndpoint } from './load/lite-endpoint.js';
 import { createCertificate, type LiteCertificate } from './load/lite-transport.js';
 import { Pacer } from './load/pacer.js';
 import { rssMb } from './load/proc-stats.js';
-import { LOSS_LIMIT_PCT, PUBLISHERS, inBatches, measure, packetRate, ramp, sleep, type Ramp } from './load/ramp.js';
+import { LOSS_LIMIT_PCT, PUBLISHERS, compareAtCommonLoads, inBatches, measure, packetRate, ramp, sleep, type Ramp } from './load/ramp.js';
 import { loadVp8Clip, type Vp8Clip } from './load/vp8-clip.js';
 import { machine, percentile, writeResult } from './stats.js';
 
@@ -122,19 +123,20 @@ export async function benchLoad(): Promise<void> {
     const perEndpoint = Math.max(0, (room.step.workerCores - perConsumer * room.step.consumers) / endpoints);
     const cores207 = perEndpoint * 207 + perConsumer * consultationConsumers(207);
 
+    const compared = compareAtCommonLoads(rooms, baseline, packetRate(clip));
     const result = {
       endpoints,
       loss_pct: Number(room.step.lossPct.toFixed(3)),
       server_cpu_pct_per_core: Number(((100 * room.step.workerCores) / os.cpus().length).toFixed(1)),
       join_p95_ms: Math.round(percentile(room.joinMs, 95)),
       mem_mb_per_endpoint: Number(room.memPerEndpoint.toFixed(2)),
-      streams_per_core: rooms.streamsPerCore,
-      baseline_streams_per_core: baseline.streamsPerCore,
+      streams_per_core: compared.a,
+      baseline_streams_per_core: compared.b,
       server_cores_for_207: Number(cores207.toFixed(2)),
       machine: machine(),
       notes: {
-        streams_per_core: rooms.method,
-        baseline_streams_per_core: baseline.method,
+        streams_per_core: rooms.method === 'measured' ? 'measured' : `extrapolated from the worker's CPU per packet at ${compared.steps.join('/')} streams`,
+        baseline_streams_per_core: baseline.method === 'measured' ? 'measured' : 'extrapolated, same loads',
         server_cores_for_207: endpoints >= 207 ? 'measured' : `extrapolated from ${endpoints} endpoints measured (cost per stream ${(perConsumer * 1000).toFixed(2)} mcore, per endpoint ${(perEndpoint * 1000).toFixed(2)} mcore)`,
         consultation_consumers: room.step.consumers,
         consultation_consumers_207: consultationConsumers(207),

@@ -111,3 +111,22 @@ export async function ramp(
   };
 }
 
+
+/**
+ * Streams per core for two ramps over the same loads: the worker's cost per packet falls as load rises
+ * (fixed costs spread thinner), so each side's cost is averaged, packet-weighted, over the steps both
+ * passed under the loss limit. A ramp that saturated its worker keeps its measured figure.
+ */
+export function compareAtCommonLoads(a: Ramp, b: Ramp, streamPacketRate: number): { a: number; b: number; steps: number[] } {
+  const passed = (r: Ramp) => new Set(r.steps.filter((s) => s.lossPct < LOSS_LIMIT_PCT).map((s) => s.consumers));
+  const inA = passed(a);
+  const common = [...passed(b)].filter((c) => inA.has(c));
+  const figure = (r: Ramp) => {
+    if (r.method === 'measured') return r.streamsPerCore;
+    const steps = r.steps.filter((s) => common.includes(s.consumers) && s.lossPct < LOSS_LIMIT_PCT);
+    const cores = steps.reduce((n, s) => n + s.workerCores, 0);
+    const packets = steps.reduce((n, s) => n + s.packetsPerSecond, 0);
+    return cores === 0 ? 0 : Math.round(packets / cores / streamPacketRate);
+  };
+  return { a: figure(a), b: figure(b), steps: common };
+}
