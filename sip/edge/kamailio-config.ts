@@ -1,6 +1,9 @@
 import os from 'node:os';
 import type { Trunk } from '../settings.js';
 
+/** Kamailio 5.6's tls module speaks TLSv1.0 only unless told otherwise; current clients refuse that. */
+const TLS_METHOD = 'modparam("tls", "tls_method", "TLSv1.2+")';
+
 /** Everything the generated Kamailio configuration depends on. */
 export interface EdgeConfig {
   /**
@@ -125,7 +128,7 @@ modparam("htable", "htable", "ban=>size=8;autoexpire=${c.banSeconds};")
 modparam("pike", "sampling_time_unit", 2)
 modparam("pike", "reqs_density_per_unit", ${c.pikeDensity})
 modparam("pike", "remove_latency", 4)
-${c.tls ? `modparam("tls", "certificate", ${q(c.tls.certPath)})\nmodparam("tls", "private_key", ${q(c.tls.keyPath)})` : ''}
+${c.tls ? `modparam("tls", "certificate", ${q(c.tls.certPath)})\nmodparam("tls", "private_key", ${q(c.tls.keyPath)})\n${TLS_METHOD}` : ''}
 
 request_route {
   if (!mf_process_maxfwd_header("10")) { sl_send_reply("483", "Too Many Hops"); exit; }
