@@ -38,6 +38,8 @@ import { createRequestHandlers } from './signalling/request-handlers.js';
 import { Presence } from './signalling/presence.js';
 import { createSocketServer } from './signalling/socket-server.js';
 import { connectRedis } from './store/redis-connection.js';
+import { Cluster } from './cluster/cluster.js';
+import { createAdapter } from '@socket.io/redis-adapter';
 
 const projectRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
@@ -107,6 +109,7 @@ async function main(): Promise<void> {
     isActive: (id) => recordings.isActive(id),
   });
   const presence = new Presence();
+  let cluster: Cluster | undefined;
   let publicHttpsUrl: string | undefined;
   const app = createApp({
     accounts, tokens, roomStore, rooms, audit, metrics, logger, pool, routerCapabilities, presence,
@@ -114,7 +117,13 @@ async function main(): Promise<void> {
     recordingStore,
     recordingsRoot,
     replay: { access: new IncidentAccess(incidents, roomStore, () => orgTree), incidentRecording, recordingStore, timeline, audit, recordingsRoot },
-    clientConfig: { map: { center: config.map.center, ...(config.map.tileUrl ? { tileUrl: config.map.tileUrl } : {}) } },
+    clientConfig: {
+      map: { center: config.map.center, ...(config.map.tileUrl ? { tileUrl: config.map.tileUrl } : {}) },
+      // Read at each request: the registry's live nodes change.
+      get clusterNodes() {
+        return cluster?.nodeUrls();
+      },
+    },
     orgTree: () => orgTree,
     feedDeps: { sources, feeds, rtmpPushBase },
     metricsToken: config.metricsToken,
@@ -134,7 +143,13 @@ async function main(): Promise<void> {
   const io = createSocketServer({
     servers, tokens, handlers, metrics, logger, presence,
     onDisconnect: async (session) => void (await handlers.leaveRoom(session, {})),
+    ...(config.cluster ? { allowedOrigins: () => cluster?.nodeUrls() ?? [] } : {}),
   });
+  if (config.cluster) {
+    const sub = store.redis.duplicate();
+    sub.on('error', (err) => logger.warn({ err: err.message }, 'socket.io redis adapter connection error'));
+    io.adapter(createAdapter(store.redis.duplicate(), sub));
+  }
 
   const listen = (server: http.Server, host: string, port: number) =>
     new Promise<number>((resolve, reject) => {
@@ -149,6 +164,9 @@ async function main(): Promise<void> {
     const host = config.https.host === '0.0.0.0' || config.https.host === '::' ? (lanAddress() ?? 'localhost') : config.https.host;
     httpsUrl = `https://${host}:${port}`;
     publicHttpsUrl = httpsUrl;
+  }
+  if (config.cluster) {
+    cluster = await Cluster.start({ redis: store.redis, rooms, settings: config.cluster, url: config.publicUrl ?? httpUrl, logger });
   }
   if (config.rtmp) {
     // nginx asks us over loopback before it lets a push in.
@@ -175,6 +193,7 @@ async function main(): Promise<void> {
     feeds.closeAll();
     rtmp?.stop();
     rooms.closeAll();
+    await cluster?.stop().catch((err: unknown) => logger.error({ err }, 'leaving the cluster failed'));
     pool.close();
     for (const s of servers) s.close();
     await store.close();

@@ -11,6 +11,7 @@ import type { WorkerPool } from '../../media/worker-pool.js';
 import type { FloorEvent } from '../ptt/floor-control.js';
 import { TalkGroup, type PttDeps } from '../ptt/talk-group.js';
 import { Peer, type Notify } from './peer.js';
+import { RemotePeer } from './remote-peer.js';
 import type { RoomDefinition } from './room-store.js';
 import { TypedEmitter } from '../../media/typed-emitter.js';
 
@@ -24,6 +25,9 @@ export interface RoomProducer {
 type RoomEvents = {
   /** A producer was added (a person published, or a feed's track was piped in); it closes by itself. */
   producer: [RoomProducer];
+  /** A member joined or left through this node's signalling (not a feed, not another node's member). */
+  localPeerJoined: [Peer];
+  localPeerLeft: [peerId: string];
   closed: [];
 };
 
@@ -37,6 +41,8 @@ export class Room extends TypedEmitter<RoomEvents> {
   readonly #peers = new Map<string, Peer>();
   /** Camera feeds shown in this room: peers without a socket, whose producers are piped in. */
   readonly #feeds = new Map<string, FeedPeer>();
+  /** Members connected to other nodes of the cluster. */
+  readonly #remotes = new Map<string, RemotePeer>();
   #media: MediaRoom;
   #closed = false;
   #activeSpeaker: string | null = null;
@@ -81,10 +87,11 @@ export class Room extends TypedEmitter<RoomEvents> {
     if (this.#closed) throw new AppError(ErrorCode.InvalidState, 'room closed');
     const id = randomUUID();
     const peer = new Peer(id, user, notify, this.#newParticipant(id));
-    const others = [...this.#peers.values()].map((p) => p.info());
+    const others = [...this.#peers.values(), ...this.#remotes.values()].map((p) => p.info());
     this.#peers.set(id, peer);
     this.#talkGroup?.add(id, user);
     this.#broadcast({ type: 'peerJoined', data: { peer: peer.info() } }, id);
+    this.emit('localPeerJoined', peer);
     // The observer only speaks on a change: a newcomer is told who is speaking now.
     const speaking = this.#activeSpeaker;
     if (speaking && this.#peers.has(speaking)) setImmediate(() => peer.notify({ type: 'activeSpeaker', data: { peerId: speaking } }));
@@ -113,10 +120,61 @@ export class Room extends TypedEmitter<RoomEvents> {
     this.#media.removeParticipant(peerId);
     this.#broadcast({ type: 'peerLeft', data: { peerId } });
     this.#talkGroup?.remove(peerId);
+    this.emit('localPeerLeft', peerId);
+  }
+
+  isLocalPeer(peerId: string): boolean {
+    return this.#peers.has(peerId);
+  }
+
+  // --- Members on other nodes (cluster): like feeds, peers without a socket here whose producers are piped in.
+
+  addRemotePeer(node: string, peerId: string, user: PublicUser): void {
+    if (this.#closed || this.#remotes.has(peerId) || this.#peers.has(peerId)) return;
+    const remote = new RemotePeer(peerId, user, node);
+    this.#remotes.set(peerId, remote);
+    this.#broadcast({ type: 'peerJoined', data: { peer: remote.info() } });
+  }
+
+  hasRemotePeer(peerId: string): boolean {
+    return this.#remotes.has(peerId);
+  }
+
+  addRemoteProducer(peerId: string, producer: types.Producer<ProducerAppData>): void {
+    const remote = this.#remotes.get(peerId);
+    if (!remote || producer.closed || remote.producers.has(producer.id)) {
+      producer.close();
+      return;
+    }
+    this.#media.adoptPipedProducer(producer);
+    remote.producers.set(producer.id, producer);
+    producer.observer.on('close', () => {
+      remote.producers.delete(producer.id);
+      if (this.#remotes.get(peerId) === remote) this.#broadcast({ type: 'producerRemoved', data: { peerId, producerId: producer.id } });
+    });
+    this.#broadcast({ type: 'producerAdded', data: { peerId, producer: producerInfo(producer, producer.appData.source) } });
+    this.emit('producer', { producer, peerId, user: remote.user });
+  }
+
+  removeRemoteProducer(peerId: string, producerId: string): void {
+    this.#remotes.get(peerId)?.producers.get(producerId)?.close();
+  }
+
+  removeRemotePeer(peerId: string): void {
+    const remote = this.#remotes.get(peerId);
+    if (!remote) return;
+    this.#remotes.delete(peerId);
+    for (const producer of remote.producers.values()) producer.close();
+    this.#broadcast({ type: 'peerLeft', data: { peerId } });
+  }
+
+  /** The node is gone (or its room closed): its members leave this room. */
+  removeRemotePeersOf(node: string): void {
+    for (const remote of [...this.#remotes.values()]) if (remote.node === node) this.removeRemotePeer(remote.id);
   }
 
   peers(): PeerInfo[] {
-    return [...this.#peers.values(), ...this.#feeds.values()].map((p) => p.info());
+    return [...this.#peers.values(), ...this.#feeds.values(), ...this.#remotes.values()].map((p) => p.info());
   }
 
   get router(): types.Router {
@@ -158,6 +216,7 @@ export class Room extends TypedEmitter<RoomEvents> {
     return [
       ...[...this.#peers.values()].flatMap((peer) => peer.media.producers().map((producer) => ({ producer, peerId: peer.id, user: peer.user }))),
       ...[...this.#feeds.values()].flatMap((feed) => [...feed.producers.values()].map((producer) => ({ producer, peerId: feed.id, user: feed.user }))),
+      ...[...this.#remotes.values()].flatMap((r) => [...r.producers.values()].map((producer) => ({ producer, peerId: r.id, user: r.user }))),
     ];
   }
 
@@ -241,6 +300,7 @@ export class Room extends TypedEmitter<RoomEvents> {
     for (const peer of this.#peers.values()) peer.media.close();
     this.#peers.clear();
     this.#feeds.clear();
+    this.#remotes.clear();
     this.#media.close();
     this.emit('closed');
   }

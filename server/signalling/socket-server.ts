@@ -33,6 +33,8 @@ export function createSocketServer(deps: {
   presence: Presence;
   metrics: Metrics;
   logger: Logger;
+  /** In a cluster: the other nodes' pages may connect here (their clients fail over to this node). */
+  allowedOrigins?: () => string[];
 }): Server {
   const { tokens, handlers, metrics, logger } = deps;
   const io = new Server<Record<string, never>, Record<string, never>, Record<string, never>, SocketData>({
@@ -41,6 +43,9 @@ export function createSocketServer(deps: {
     pingInterval: 5_000,
     pingTimeout: 5_000,
     serveClient: false,
+    ...(deps.allowedOrigins
+      ? { cors: { origin: (origin: string | undefined, done: (err: Error | null, allow?: boolean) => void) => done(null, origin !== undefined && deps.allowedOrigins!().includes(origin)) } }
+      : {}),
   });
   for (const server of deps.servers) io.attach(server);
 

@@ -1,0 +1,192 @@
+import type { types } from 'mediasoup';
+import type { Logger } from 'pino';
+import { PipeConnectReply, PipeConsumeReply, PipeRequest, type RoomSpanEvent } from '../../protocol/cluster.js';
+import type { ProducerAppData } from '../../media/media-participant.js';
+import type { Room } from '../rooms/room.js';
+import type { RoomManager } from '../rooms/room-manager.js';
+import type { ClusterBus } from './cluster-bus.js';
+import type { NodeRegistry } from './node-registry.js';
+
+/**
+ * A room spanning nodes. Each node with members of room R keeps its own Room; members' joins, leaves
+ * and producers are broadcast, and each node pulls the other nodes' producers into its router over a
+ * PipeTransport pair per (room, node): the puller's transport receives, the owner's sends. The pulled
+ * producer keeps its id, so a client sees the same ids whichever node it is on.
+ */
+export class RoomSpan {
+  /** roomId → node → this node's receiving PipeTransport (being made or made). */
+  readonly #inbound = new Map<string, Map<string, Promise<types.PipeTransport>>>();
+  /** roomId → node → this node's sending PipeTransport for that node. */
+  readonly #outbound = new Map<string, Map<string, types.PipeTransport>>();
+  /** Producers being pulled, so one announced twice is pulled once. */
+  readonly #pulling = new Set<string>();
+
+  constructor(
+    private readonly rooms: RoomManager,
+    private readonly bus: ClusterBus,
+    private readonly registry: NodeRegistry,
+    private readonly logger: Logger,
+  ) {
+    rooms.on('opened', (room) => this.#watch(room));
+    bus.onEvent((event) => void this.#onEvent(event).catch((err: unknown) => this.logger.warn({ err, event: event.type }, 'cluster room event failed')));
+    bus.onRequest((body, from) => this.#onRequest(body, from));
+    registry.on('nodeDown', (node) => this.#dropNode(node));
+  }
+
+  get #self(): string {
+    return this.bus.nodeId;
+  }
+
+  #watch(room: Room): void {
+    const roomId = room.id;
+    const node = this.#self;
+    room.on('localPeerJoined', (peer) => this.bus.publish({ type: 'peerJoined', node, roomId, peer: { id: peer.id, user: peer.user } }));
+    room.on('localPeerLeft', (peerId) => this.bus.publish({ type: 'peerLeft', node, roomId, peerId }));
+    room.on('producer', ({ producer, peerId }) => {
+      if (!room.isLocalPeer(peerId)) return;
+      this.bus.publish({ type: 'producerAdded', node, roomId, peerId, producerId: producer.id });
+      producer.observer.on('close', () => {
+        if (this.rooms.live(roomId) === room) this.bus.publish({ type: 'producerRemoved', node, roomId, peerId, producerId: producer.id });
+      });
+    });
+    room.on('closed', () => {
+      this.bus.publish({ type: 'roomClosed', node, roomId });
+      // The transports closed with the router; forget them.
+      this.#inbound.delete(roomId);
+      this.#outbound.delete(roomId);
+    });
+    this.bus.publish({ type: 'roomOpened', node, roomId });
+  }
+
+  /** The room's local members and their producers, told again to the nodes (a node just opened it). */
+  #announce(room: Room): void {
+    const node = this.#self;
+    for (const peer of room.peers()) {
+      if (!room.isLocalPeer(peer.id)) continue;
+      this.bus.publish({ type: 'peerJoined', node, roomId: room.id, peer: { id: peer.id, user: peer.user } });
+      for (const p of peer.producers) this.bus.publish({ type: 'producerAdded', node, roomId: room.id, peerId: peer.id, producerId: p.id });
+    }
+  }
+
+  async #onEvent(event: RoomSpanEvent): Promise<void> {
+    const room = this.rooms.live(event.roomId);
+    if (!room || !this.registry.isAlive(event.node)) return;
+    switch (event.type) {
+      case 'roomOpened':
+        return this.#announce(room);
+      case 'roomClosed':
+        room.removeRemotePeersOf(event.node);
+        this.#closeTransports(event.roomId, event.node);
+        return;
+      case 'peerJoined':
+        return room.addRemotePeer(event.node, event.peer.id, event.peer.user);
+      case 'peerLeft':
+        return room.removeRemotePeer(event.peerId);
+      case 'producerRemoved':
+        return room.removeRemoteProducer(event.peerId, event.producerId);
+      case 'producerAdded':
+        return this.#pull(room, event.node, event.peerId, event.producerId);
+    }
+  }
+
+  async #pull(room: Room, node: string, peerId: string, producerId: string): Promise<void> {
+    if (!room.hasRemotePeer(peerId) || this.#pulling.has(producerId)) return;
+    this.#pulling.add(producerId);
+    try {
+      const transport = await this.#inboundTransport(room, node);
+      const reply = PipeConsumeReply.parse(await this.bus.request(node, { type: 'pipeConsume', roomId: room.id, producerId } satisfies PipeRequest));
+      const producer = await transport.produce<ProducerAppData>({
+        id: producerId,
+        kind: reply.kind,
+        rtpParameters: reply.rtpParameters as unknown as types.RtpParameters,
+        paused: reply.paused,
+        appData: { participantId: peerId, source: reply.source },
+      });
+      // The room may have closed, or the member left, while the pipe was being made.
+      if (this.rooms.live(room.id) !== room) producer.close();
+      else room.addRemoteProducer(peerId, producer);
+    } finally {
+      this.#pulling.delete(producerId);
+    }
+  }
+
+  #inboundTransport(room: Room, node: string): Promise<types.PipeTransport> {
+    let perNode = this.#inbound.get(room.id);
+    if (!perNode) this.#inbound.set(room.id, (perNode = new Map()));
+    let making = perNode.get(node);
+    if (!making) {
+      making = this.#connectInbound(room, node);
+      perNode.set(node, making);
+      making.catch(() => perNode.get(node) === making && perNode.delete(node));
+    }
+    return making;
+  }
+
+  async #connectInbound(room: Room, node: string): Promise<types.PipeTransport> {
+    const transport = await room.router.createPipeTransport({ listenIp: this.registry.self.pipeIp });
+    try {
+      const { localIp, localPort } = transport.tuple;
+      const remote = PipeConnectReply.parse(await this.bus.request(node, { type: 'pipeConnect', roomId: room.id, ip: localIp, port: localPort } satisfies PipeRequest));
+      await transport.connect(remote);
+      this.logger.info({ room: room.id, node, remote }, 'pipe from node connected');
+      return transport;
+    } catch (err) {
+      transport.close();
+      throw err;
+    }
+  }
+
+  /** Another node asks: connect a sending pipe to it, or consume one of our producers on that pipe. */
+  async #onRequest(body: unknown, from: string): Promise<unknown> {
+    const parsed = PipeRequest.safeParse(body);
+    if (!parsed.success) throw new Error(`bad pipe request: ${parsed.error.issues.map((i) => `${i.path.join('.') || 'body'} ${i.message}`).join('; ')}`);
+    if (!this.registry.isAlive(from)) throw new Error(`node ${from} is not a live member of the cluster`);
+    const request = parsed.data;
+    const room = this.rooms.live(request.roomId);
+    if (!room) throw new Error(`room ${request.roomId} is not open on node ${this.#self}`);
+    if (request.type === 'pipeConnect') {
+      this.#closeOutbound(request.roomId, from);
+      const transport = await room.router.createPipeTransport({ listenIp: this.registry.self.pipeIp });
+      await transport.connect({ ip: request.ip, port: request.port });
+      let perNode = this.#outbound.get(room.id);
+      if (!perNode) this.#outbound.set(room.id, (perNode = new Map()));
+      perNode.set(from, transport);
+      return { ip: transport.tuple.localIp, port: transport.tuple.localPort };
+    }
+    const transport = this.#outbound.get(room.id)?.get(from);
+    if (!transport || transport.closed) throw new Error(`no pipe to node ${from} for room ${room.id}; connect first`);
+    const producer = room.producers().find((p) => p.producer.id === request.producerId && room.isLocalPeer(p.peerId));
+    if (!producer) throw new Error(`no local producer ${request.producerId} in room ${room.id}`);
+    const consumer = await transport.consume({ producerId: request.producerId });
+    return { kind: consumer.kind, rtpParameters: consumer.rtpParameters, paused: consumer.producerPaused, source: producer.producer.appData.source };
+  }
+
+  #closeOutbound(roomId: string, node: string): void {
+    this.#outbound.get(roomId)?.get(node)?.close();
+    this.#outbound.get(roomId)?.delete(node);
+  }
+
+  #closeTransports(roomId: string, node: string): void {
+    this.#closeOutbound(roomId, node);
+    const inbound = this.#inbound.get(roomId)?.get(node);
+    this.#inbound.get(roomId)?.delete(node);
+    void inbound?.then((t) => t.close(), () => undefined);
+  }
+
+  /** A dead node's members leave every room here, and its pipes close. */
+  #dropNode(node: string): void {
+    for (const room of this.rooms.liveRooms()) {
+      room.removeRemotePeersOf(node);
+      this.#closeTransports(room.id, node);
+    }
+  }
+
+  /** Pipes now open (for the admin overview and tests). */
+  pipeCount(): { inbound: number; outbound: number } {
+    let inbound = 0;
+    let outbound = 0;
+    for (const m of this.#inbound.values()) inbound += m.size;
+    for (const m of this.#outbound.values()) outbound += m.size;
+    return { inbound, outbound };
+  }
+}
