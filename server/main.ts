@@ -131,6 +131,7 @@ async function main(): Promise<void> {
     onIncidentClosed: (incident, by) => incidentRecording.closed(incident, by),
     publicUrl: (req) => config.publicUrl ?? publicHttpsUrl ?? `${req.protocol}://${req.get('host') ?? 'localhost'}`,
     webRoot: path.join(projectRoot, 'web-client/dist'),
+    cluster: () => cluster?.overview(),
   });
   const servers: http.Server[] = [http.createServer(app)];
   const hasTls = existsSync(config.https.certPath) && existsSync(config.https.keyPath);

@@ -1,6 +1,7 @@
 import os from 'node:os';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
+import type { ClusterOverview } from '../http/ops-routes.js';
 import type { RoomManager } from '../rooms/room-manager.js';
 import { ClusterBus } from './cluster-bus.js';
 import { NodeRegistry } from './node-registry.js';
@@ -43,6 +44,10 @@ export class Cluster {
   /** The cluster's node URLs, this node's first: where a client goes when its node is unreachable. */
   nodeUrls(): string[] {
     return [...new Set([...this.registry.nodes().map((n) => n.url), ...this.configuredNodes])];
+  }
+
+  overview(): ClusterOverview {
+    return { nodeId: this.nodeId, nodes: this.registry.nodes().map((n) => ({ id: n.id, url: n.url })), pipes: this.span.pipeCount() };
   }
 
   async stop(): Promise<void> {

@@ -136,6 +136,10 @@ export class Room extends TypedEmitter<RoomEvents> {
     this.#broadcast({ type: 'peerJoined', data: { peer: remote.info() } });
   }
 
+  remotePeerCount(): number {
+    return this.#remotes.size;
+  }
+
   hasRemotePeer(peerId: string): boolean {
     return this.#remotes.has(peerId);
   }
