@@ -28,6 +28,15 @@ export const RoomSpanEvent = z.discriminatedUnion('type', [
   z.object({ type: z.literal('producerRemoved'), node: NodeId, roomId: RoomId, peerId: EntityId, producerId: EntityId }),
   /** A node opened its room: the others announce their members of it again. */
   z.object({ type: z.literal('roomOpened'), node: NodeId, roomId: RoomId }),
+  /** A room notification (dispatch message, marker, position) for a member connected to node `to`. */
+  z.object({
+    type: z.literal('notifyPeer'),
+    node: NodeId,
+    to: NodeId,
+    roomId: RoomId,
+    peerId: EntityId,
+    notification: z.object({ type: z.string().min(1).max(64), data: z.unknown() }),
+  }),
   /** A node's room closed: the others drop the pipes that fed it. */
   z.object({ type: z.literal('roomClosed'), node: NodeId, roomId: RoomId }),
 ]);

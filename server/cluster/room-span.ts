@@ -2,6 +2,7 @@ import type { types } from 'mediasoup';
 import type { Logger } from 'pino';
 import { PipeConnectReply, PipeConsumeReply, PipeRequest, type RoomSpanEvent } from '../../protocol/cluster.js';
 import type { ProducerAppData } from '../../media/media-participant.js';
+import type { Notification } from '../../protocol/signalling.js';
 import type { Room } from '../rooms/room.js';
 import type { RoomManager } from '../rooms/room-manager.js';
 import type { ClusterBus } from './cluster-bus.js';
@@ -49,6 +50,7 @@ export class RoomSpan {
         if (this.rooms.live(roomId) === room) this.bus.publish({ type: 'producerRemoved', node, roomId, peerId, producerId: producer.id });
       });
     });
+    room.relayToRemotePeers((to, peerId, notification) => this.bus.publish({ type: 'notifyPeer', node, to, roomId, peerId, notification }));
     room.on('closed', () => {
       this.bus.publish({ type: 'roomClosed', node, roomId });
       // The transports closed with the router; forget them.
@@ -77,6 +79,10 @@ export class RoomSpan {
       case 'roomClosed':
         room.removeRemotePeersOf(event.node);
         this.#closeTransports(event.roomId, event.node);
+        return;
+      case 'notifyPeer':
+        // Only the sending node knows what it means; this node delivers it to its member as sent.
+        if (event.to === this.#self) room.notifyLocalPeer(event.peerId, event.notification as Notification);
         return;
       case 'peerJoined':
         return room.addRemotePeer(event.node, event.peer.id, event.peer.user);

@@ -43,6 +43,8 @@ export class Room extends TypedEmitter<RoomEvents> {
   readonly #feeds = new Map<string, FeedPeer>();
   /** Members connected to other nodes of the cluster. */
   readonly #remotes = new Map<string, RemotePeer>();
+  /** Carries a notification to a member on another node (set by the cluster). */
+  #relay: ((node: string, peerId: string, notification: Notification) => void) | undefined;
   #media: MediaRoom;
   #closed = false;
   #activeSpeaker: string | null = null;
@@ -138,6 +140,15 @@ export class Room extends TypedEmitter<RoomEvents> {
 
   remotePeerCount(): number {
     return this.#remotes.size;
+  }
+
+  relayToRemotePeers(relay: (node: string, peerId: string, notification: Notification) => void): void {
+    this.#relay = relay;
+  }
+
+  /** A notification relayed from another node for one of this node's members. */
+  notifyLocalPeer(peerId: string, notification: Notification): void {
+    this.#peers.get(peerId)?.notify(notification);
   }
 
   hasRemotePeer(peerId: string): boolean {
@@ -401,12 +412,18 @@ export class Room extends TypedEmitter<RoomEvents> {
       peer.notify(notification);
       n++;
     }
+    for (const remote of this.#remotes.values()) {
+      if (!this.#relay || !matches(remote.user)) continue;
+      this.#relay(remote.node, remote.id, notification);
+      n++;
+    }
     return n;
   }
 
-  /** Tells every other peer something one peer did (positions, messages). */
+  /** Tells every other peer something one peer did (positions, messages), members on other nodes too. */
   notifyOthers(peerId: string, notification: Notification): void {
     this.#broadcast(notification, peerId);
+    for (const remote of this.#remotes.values()) if (remote.id !== peerId) this.#relay?.(remote.node, remote.id, notification);
   }
 
   #broadcast(notification: Notification, exceptPeerId?: string): void {

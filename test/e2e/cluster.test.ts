@@ -6,6 +6,7 @@
  */
 import { Redis } from 'ioredis';
 import type { Page } from 'puppeteer-core';
+import { io, type Socket } from 'socket.io-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { joinAs, launchBrowser, waitDecodingFrom, type TestBrowser } from '../helpers/browser.js';
 import { startRedis, type RunningRedis } from '../helpers/redis-server.js';
@@ -79,6 +80,41 @@ describe('a room across two nodes, and failover when one dies', () => {
       sub.disconnect();
       pub.disconnect();
     }
+  });
+
+  it('members on different nodes see each other join, and a dispatch reaches the other node\'s member', async () => {
+    const connect = async (url: string, username: string, password: string) => {
+      const socket = io(url, { auth: { token: await login(url, username, password) }, transports: ['websocket'], reconnection: false, forceNew: true });
+      const heard: { type: string; data: unknown }[] = [];
+      socket.on('notification', (n: { type: string; data: unknown }) => heard.push(n));
+      return { socket, heard };
+    };
+    const request = (socket: Socket, method: string, data: unknown) =>
+      socket.timeout(5000).emitWithAck('request', { method, data }) as Promise<{ ok: boolean; data?: Record<string, unknown>; error?: unknown }>;
+    const one = await connect(node1.url, 'commander', 'commander123');
+    const two = await connect(node2.url, 'county01', 'county123');
+    try {
+      const joined1 = await request(one.socket, 'joinRoom', { roomId: ROOM });
+      expect(joined1.ok).toBe(true);
+      // Node 2 opens the room after node 1: node 1 announces its member, who is in node 2's join reply or follows as peerJoined.
+      const joined2 = await request(two.socket, 'joinRoom', { roomId: ROOM });
+      expect(joined2.ok).toBe(true);
+      const peerOne = joined1.data!['peerId'] as string;
+      await waitFor('node 2 knows node 1\'s member', async () => {
+        const inReply = (joined2.data!['peers'] as { id: string }[]).some((p) => p.id === peerOne);
+        return inReply || two.heard.some((n) => n.type === 'peerJoined' && (n.data as { peer: { id: string } }).peer.id === peerOne);
+      }, 5000);
+      await waitFor('node 1 hears of node 2\'s member', () => one.heard.some((n) => n.type === 'peerJoined' && (n.data as { peer: { user: { username: string } } }).peer.user.username === 'county01'), 5000);
+      const sent = await request(two.socket, 'dispatchMessage', { to: { kind: 'all' }, text: '跨节点调度 across nodes' });
+      expect(sent).toMatchObject({ ok: true, data: { delivered: 1 } });
+      await waitFor('the message on node 1', () => one.heard.some((n) => n.type === 'message' && (n.data as { text: string }).text === '跨节点调度 across nodes'), 5000);
+      expect(await room2()).toMatchObject({ peers: 1, remotePeers: 1 });
+    } finally {
+      one.socket.close();
+      two.socket.close();
+    }
+    // Each node's room empties and closes; the other forgets its member.
+    await waitFor('room closed on node 2', async () => (await room2()) === undefined, 10_000);
   });
 
   it('A on node 1 and B on node 2 decode each other through the pipes', async () => {
