@@ -25,6 +25,7 @@ export const RoomSpanEvent = z.discriminatedUnion('type', [
   z.object({ type: z.literal('peerJoined'), node: NodeId, roomId: RoomId, peer: z.object({ id: EntityId, user: PublicUser }) }),
   z.object({ type: z.literal('peerLeft'), node: NodeId, roomId: RoomId, peerId: EntityId }),
   z.object({ type: z.literal('producerAdded'), node: NodeId, roomId: RoomId, peerId: EntityId, producerId: EntityId }),
+  z.object({ type: z.literal('producerMuted'), node: NodeId, roomId: RoomId, peerId: EntityId, producerId: EntityId, muted: z.boolean() }),
   z.object({ type: z.literal('producerRemoved'), node: NodeId, roomId: RoomId, peerId: EntityId, producerId: EntityId }),
   /** A node opened its room: the others announce their members of it again. */
   z.object({ type: z.literal('roomOpened'), node: NodeId, roomId: RoomId }),
@@ -57,7 +58,8 @@ export const PipeConnectReply = z.object({ ip: z.string().ip(), port: z.number()
 export const PipeConsumeReply = z.object({
   kind: z.enum(['audio', 'video']),
   rtpParameters: RtpParameters,
-  paused: z.boolean(),
+  /** Muted by its member; media gated at the source (mute, talk group) simply does not arrive. */
+  muted: z.boolean(),
   source: MediaSource,
 });
 

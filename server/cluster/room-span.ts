@@ -42,6 +42,7 @@ export class RoomSpan {
     const roomId = room.id;
     const node = this.#self;
     room.on('localPeerJoined', (peer) => this.bus.publish({ type: 'peerJoined', node, roomId, peer: { id: peer.id, user: peer.user } }));
+    room.on('localProducerMuted', ({ peerId, producerId, muted }) => this.bus.publish({ type: 'producerMuted', node, roomId, peerId, producerId, muted }));
     room.on('localPeerLeft', (peerId) => this.bus.publish({ type: 'peerLeft', node, roomId, peerId }));
     room.on('producer', ({ producer, peerId }) => {
       if (!room.isLocalPeer(peerId)) return;
@@ -88,6 +89,8 @@ export class RoomSpan {
         return room.addRemotePeer(event.node, event.peer.id, event.peer.user);
       case 'peerLeft':
         return room.removeRemotePeer(event.peerId);
+      case 'producerMuted':
+        return room.setRemoteMuted(event.peerId, event.producerId, event.muted);
       case 'producerRemoved':
         return room.removeRemoteProducer(event.peerId, event.producerId);
       case 'producerAdded':
@@ -105,12 +108,13 @@ export class RoomSpan {
         id: producerId,
         kind: reply.kind,
         rtpParameters: reply.rtpParameters as unknown as types.RtpParameters,
-        paused: reply.paused,
+        // Never paused here: the owner's pipe consumer follows its producer (mute, talk-group gate).
+        paused: false,
         appData: { participantId: peerId, source: reply.source },
       });
       // The room may have closed, or the member left, while the pipe was being made.
       if (this.rooms.live(room.id) !== room) producer.close();
-      else room.addRemoteProducer(peerId, producer);
+      else room.addRemoteProducer(peerId, producer, reply.muted);
     } finally {
       this.#pulling.delete(producerId);
     }
@@ -164,7 +168,7 @@ export class RoomSpan {
     const producer = room.producers().find((p) => p.producer.id === request.producerId && room.isLocalPeer(p.peerId));
     if (!producer) throw new Error(`no local producer ${request.producerId} in room ${room.id}`);
     const consumer = await transport.consume({ producerId: request.producerId });
-    return { kind: consumer.kind, rtpParameters: consumer.rtpParameters, paused: consumer.producerPaused, source: producer.producer.appData.source };
+    return { kind: consumer.kind, rtpParameters: consumer.rtpParameters, muted: room.isMutedLocally(producer.peerId, producer.producer.id), source: producer.producer.appData.source };
   }
 
   #closeOutbound(roomId: string, node: string): void {

@@ -6,6 +6,8 @@ import type { ProducerAppData } from '../../media/media-participant.js';
 /** A member of the room connected to another node: its producers are piped in from that node. */
 export class RemotePeer {
   readonly producers = new Map<string, types.Producer<ProducerAppData>>();
+  /** Producers its member muted (on its own node). */
+  readonly muted = new Set<string>();
 
   constructor(
     readonly id: string,
@@ -17,7 +19,7 @@ export class RemotePeer {
     return {
       id: this.id,
       user: this.user,
-      producers: [...this.producers.values()].map((p) => ({ id: p.id, kind: p.kind, source: p.appData.source, paused: false })),
+      producers: [...this.producers.values()].map((p) => ({ id: p.id, kind: p.kind, source: p.appData.source, paused: this.muted.has(p.id) })),
     };
   }
 }

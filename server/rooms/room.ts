@@ -28,6 +28,7 @@ type RoomEvents = {
   /** A member joined or left through this node's signalling (not a feed, not another node's member). */
   localPeerJoined: [Peer];
   localPeerLeft: [peerId: string];
+  localProducerMuted: [{ peerId: string; producerId: string; muted: boolean }];
   closed: [];
 };
 
@@ -138,6 +139,23 @@ export class Room extends TypedEmitter<RoomEvents> {
     this.#broadcast({ type: 'peerJoined', data: { peer: remote.info() } });
   }
 
+  /** Whether a local member muted this producer (not a talk group's gating). */
+  isMutedLocally(peerId: string, producerId: string): boolean {
+    return this.#peers.get(peerId)?.muted.has(producerId) ?? false;
+  }
+
+  /**
+   * A remote member muted or unmuted: told to the clients here. The piped producer itself is not paused:
+   * the owner's node already stops its media at the source, and resumes it there.
+   */
+  setRemoteMuted(peerId: string, producerId: string, muted: boolean): void {
+    const remote = this.#remotes.get(peerId);
+    if (!remote?.producers.has(producerId)) return;
+    if (muted) remote.muted.add(producerId);
+    else remote.muted.delete(producerId);
+    this.#broadcast({ type: 'producerPaused', data: { peerId, producerId, paused: muted } });
+  }
+
   remotePeerCount(): number {
     return this.#remotes.size;
   }
@@ -155,7 +173,7 @@ export class Room extends TypedEmitter<RoomEvents> {
     return this.#remotes.has(peerId);
   }
 
-  addRemoteProducer(peerId: string, producer: types.Producer<ProducerAppData>): void {
+  addRemoteProducer(peerId: string, producer: types.Producer<ProducerAppData>, muted = false): void {
     const remote = this.#remotes.get(peerId);
     if (!remote || producer.closed || remote.producers.has(producer.id)) {
       producer.close();
@@ -163,11 +181,13 @@ export class Room extends TypedEmitter<RoomEvents> {
     }
     this.#media.adoptPipedProducer(producer);
     remote.producers.set(producer.id, producer);
+    if (muted) remote.muted.add(producer.id);
     producer.observer.on('close', () => {
       remote.producers.delete(producer.id);
+      remote.muted.delete(producer.id);
       if (this.#remotes.get(peerId) === remote) this.#broadcast({ type: 'producerRemoved', data: { peerId, producerId: producer.id } });
     });
-    this.#broadcast({ type: 'producerAdded', data: { peerId, producer: producerInfo(producer, producer.appData.source) } });
+    this.#broadcast({ type: 'producerAdded', data: { peerId, producer: { ...producerInfo(producer, producer.appData.source), paused: muted } } });
     this.emit('producer', { producer, peerId, user: remote.user });
   }
 
@@ -279,6 +299,7 @@ export class Room extends TypedEmitter<RoomEvents> {
     else peer.muted.delete(producerId);
     await this.#sync(peer, producer);
     this.#broadcast({ type: 'producerPaused', data: { peerId: peer.id, producerId, paused } }, peer.id);
+    this.emit('localProducerMuted', { peerId: peer.id, producerId, muted: paused });
   }
 
   async consume(peer: Peer, producerId: string, displayHeight?: number): Promise<ResponseData['consume']> {
