@@ -63,6 +63,10 @@ export const PipeConsumeReply = z.object({
   source: MediaSource,
 });
 
+/** socket.io server-side event (Redis adapter): a callee on one node answers a call ringing on another. */
+export const RemoteAnswer = z.object({ callId: z.string().min(1).max(64), accept: z.boolean(), by: PublicUser });
+export const RemoteAnswerReply = z.object({ roomId: z.string(), roomName: z.string() }).nullable();
+
 export const RequestEnvelope = z.object({ id: z.string().min(1).max(64), from: NodeId, body: z.unknown() });
 export const ReplyEnvelope = z.union([
   z.object({ id: z.string(), ok: z.literal(true), data: z.unknown() }),

@@ -40,6 +40,8 @@ import { createSocketServer } from './signalling/socket-server.js';
 import { connectRedis } from './store/redis-connection.js';
 import { Cluster } from './cluster/cluster.js';
 import { createAdapter } from '@socket.io/redis-adapter';
+import type { Server } from 'socket.io';
+import { ClusterCalls } from './cluster/cluster-calls.js';
 
 const projectRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
@@ -138,8 +140,11 @@ async function main(): Promise<void> {
   if (hasTls) {
     servers.push(https.createServer({ cert: readFileSync(config.https.certPath), key: readFileSync(config.https.keyPath) }, app));
   }
+  const calls = new CallRegistry();
+  let clusterCalls: ClusterCalls | undefined;
   const handlers = createRequestHandlers({
-    rooms, roomStore, orgTree: () => orgTree, audit, positions, messages, markers, presence, calls: new CallRegistry(), feeds, sources, recordings, timeline,
+    rooms, roomStore, orgTree: () => orgTree, audit, positions, messages, markers, presence, calls, feeds, sources, recordings, timeline,
+    callReach: () => clusterCalls,
   });
   const io = createSocketServer({
     servers, tokens, handlers, metrics, logger, presence,
@@ -149,7 +154,8 @@ async function main(): Promise<void> {
   if (config.cluster) {
     const sub = store.redis.duplicate();
     sub.on('error', (err) => logger.warn({ err: err.message }, 'socket.io redis adapter connection error'));
-    io.adapter(createAdapter(store.redis.duplicate(), sub));
+    io.adapter(createAdapter(store.redis.duplicate(), sub, { requestsTimeout: 3000 }));
+    clusterCalls = new ClusterCalls(io as unknown as Server, calls, logger);
   }
 
   const listen = (server: http.Server, host: string, port: number) =>

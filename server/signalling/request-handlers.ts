@@ -17,6 +17,7 @@ import { createRecordingHandlers } from './recording-handlers.js';
 import type { RecordingManager } from '../recording/recording-manager.js';
 import type { IncidentTimeline } from '../timeline/incident-timeline.js';
 import type { Presence } from './presence.js';
+import type { CallReach } from '../cluster/cluster-calls.js';
 import type { Session } from './session.js';
 
 export interface HandlerDeps {
@@ -33,6 +34,8 @@ export interface HandlerDeps {
   sources: SourceStore;
   recordings: RecordingManager;
   timeline: IncidentTimeline;
+  /** In a cluster: calls to people connected to other nodes (unset on a single node). */
+  callReach?: () => CallReach | undefined;
 }
 
 export type RequestHandlers = {

@@ -69,6 +69,8 @@ export function createSocketServer(deps: {
     const limiter = new RateLimiter(50, 200);
     metrics.connectedSockets.inc();
     deps.presence.add(session);
+    // Reachable by user on any node (calls in a cluster).
+    void socket.join(`user:${user.id}`);
 
     socket.on(SocketEvent.Request, async (envelope: unknown, ack: unknown) => {
       if (typeof ack !== 'function') return; // a request nobody waits for gets no work

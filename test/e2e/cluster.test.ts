@@ -82,7 +82,7 @@ describe('a room across two nodes, and failover when one dies', () => {
     }
   });
 
-  it('members on different nodes see each other join, and a dispatch reaches the other node\'s member', async () => {
+  it('members on different nodes see each other join, and a dispatch and a call reach the other node\'s member', async () => {
     const connect = async (url: string, username: string, password: string) => {
       const socket = io(url, { auth: { token: await login(url, username, password) }, transports: ['websocket'], reconnection: false, forceNew: true });
       const heard: { type: string; data: unknown }[] = [];
@@ -109,6 +109,17 @@ describe('a room across two nodes, and failover when one dies', () => {
       expect(sent).toMatchObject({ ok: true, data: { delivered: 1 } });
       await waitFor('the message on node 1', () => one.heard.some((n) => n.type === 'message' && (n.data as { text: string }).text === '跨节点调度 across nodes'), 5000);
       expect(await room2()).toMatchObject({ peers: 1, remotePeers: 1 });
+
+      // A call from node 1 rings the callee on node 2 (socket.io Redis adapter); the answer goes back to node 1.
+      const calleeId = (one.heard.find((n) => n.type === 'peerJoined')!.data as { peer: { user: { id: string } } }).peer.user.id;
+      const rung = await request(one.socket, 'callUser', { userId: calleeId });
+      expect(rung).toMatchObject({ ok: true, data: { ringingDevices: 1 } });
+      const callId = (rung.data as { callId: string }).callId;
+      await waitFor('the call rings on node 2', () => two.heard.some((n) => n.type === 'incomingCall' && (n.data as { callId: string }).callId === callId), 5000);
+      expect(await request(two.socket, 'answerCall', { callId: 'no-such-call', accept: true })).toMatchObject({ ok: false, error: { code: 'NOT_FOUND' } });
+      const answered = await request(two.socket, 'answerCall', { callId, accept: true });
+      expect(answered).toMatchObject({ ok: true, data: { roomId: ROOM } });
+      await waitFor('node 1 hears the answer', () => one.heard.some((n) => n.type === 'callAnswered' && (n.data as { callId: string }).callId === callId), 5000);
     } finally {
       one.socket.close();
       two.socket.close();
