@@ -15,11 +15,12 @@ import type { NodeRegistry } from './node-registry.js';
  * producer keeps its id, so a client sees the same ids whichever node it is on.
  */
 export class RoomSpan {
-  /** roomId → node → this node's receiving PipeTransport (being made or made). */
+  // Keyed by the room's router id: a room whose media is rebuilt (or reopened) starts with no pipes.
+  /** router → node → this node's receiving PipeTransport (being made or made). */
   readonly #inbound = new Map<string, Map<string, Promise<types.PipeTransport>>>();
-  /** roomId → node → this node's sending PipeTransport for that node. */
+  /** router → node → this node's sending PipeTransport for that node. */
   readonly #outbound = new Map<string, Map<string, types.PipeTransport>>();
-  /** Producers being pulled, so one announced twice is pulled once. */
+  /** router:producer being pulled, so one announced twice is pulled once. */
   readonly #pulling = new Set<string>();
 
   constructor(
@@ -52,12 +53,9 @@ export class RoomSpan {
       });
     });
     room.relayToRemotePeers((to, peerId, notification) => this.bus.publish({ type: 'notifyPeer', node, to, roomId, peerId, notification }));
-    room.on('closed', () => {
-      this.bus.publish({ type: 'roomClosed', node, roomId });
-      // The transports closed with the router; forget them.
-      this.#inbound.delete(roomId);
-      this.#outbound.delete(roomId);
-    });
+    // The pipes closed with the old router: the other nodes drop theirs to us and announce their members again.
+    room.on('mediaRebuilt', () => this.bus.publish({ type: 'roomOpened', node, roomId }));
+    room.on('closed', () => this.bus.publish({ type: 'roomClosed', node, roomId }));
     this.bus.publish({ type: 'roomOpened', node, roomId });
   }
 
@@ -76,10 +74,12 @@ export class RoomSpan {
     if (!room || !this.registry.isAlive(event.node)) return;
     switch (event.type) {
       case 'roomOpened':
+        // The node's room is new (or its media is): pipes to and from its old router lead nowhere.
+        this.#closeTransports(room, event.node);
         return this.#announce(room);
       case 'roomClosed':
         room.removeRemotePeersOf(event.node);
-        this.#closeTransports(event.roomId, event.node);
+        this.#closeTransports(room, event.node);
         return;
       case 'notifyPeer':
         // Only the sending node knows what it means; this node delivers it to its member as sent.
@@ -99,10 +99,12 @@ export class RoomSpan {
   }
 
   async #pull(room: Room, node: string, peerId: string, producerId: string): Promise<void> {
-    if (!room.hasRemotePeer(peerId) || this.#pulling.has(producerId)) return;
-    this.#pulling.add(producerId);
+    const router = room.router;
+    const key = `${router.id}:${producerId}`;
+    if (!room.hasRemotePeer(peerId) || this.#pulling.has(key)) return;
+    this.#pulling.add(key);
     try {
-      const transport = await this.#inboundTransport(room, node);
+      const transport = await this.#inboundTransport(router, room.id, node);
       const reply = PipeConsumeReply.parse(await this.bus.request(node, { type: 'pipeConsume', roomId: room.id, producerId } satisfies PipeRequest));
       const producer = await transport.produce<ProducerAppData>({
         id: producerId,
@@ -112,33 +114,42 @@ export class RoomSpan {
         paused: false,
         appData: { participantId: peerId, source: reply.source },
       });
-      // The room may have closed, or the member left, while the pipe was being made.
-      if (this.rooms.live(room.id) !== room) producer.close();
+      // The room may have closed, or its media moved, while the pipe was being made.
+      if (this.rooms.live(room.id) !== room || room.router !== router) producer.close();
       else room.addRemoteProducer(peerId, producer, reply.muted);
     } finally {
-      this.#pulling.delete(producerId);
+      this.#pulling.delete(key);
     }
   }
 
-  #inboundTransport(room: Room, node: string): Promise<types.PipeTransport> {
-    let perNode = this.#inbound.get(room.id);
-    if (!perNode) this.#inbound.set(room.id, (perNode = new Map()));
+  #inboundTransport(router: types.Router, roomId: string, node: string): Promise<types.PipeTransport> {
+    const perNode = this.#perRouter(this.#inbound, router);
     let making = perNode.get(node);
     if (!making) {
-      making = this.#connectInbound(room, node);
+      making = this.#connectInbound(router, roomId, node);
       perNode.set(node, making);
       making.catch(() => perNode.get(node) === making && perNode.delete(node));
     }
     return making;
   }
 
-  async #connectInbound(room: Room, node: string): Promise<types.PipeTransport> {
-    const transport = await room.router.createPipeTransport({ listenIp: this.registry.self.pipeIp });
+  /** A router's pipes, forgotten when it closes (room closed, or its worker died). */
+  #perRouter<T>(map: Map<string, Map<string, T>>, router: types.Router): Map<string, T> {
+    let perNode = map.get(router.id);
+    if (!perNode) {
+      map.set(router.id, (perNode = new Map()));
+      router.observer.once('close', () => map.delete(router.id));
+    }
+    return perNode;
+  }
+
+  async #connectInbound(router: types.Router, roomId: string, node: string): Promise<types.PipeTransport> {
+    const transport = await router.createPipeTransport({ listenIp: this.registry.self.pipeIp });
     try {
       const { localIp, localPort } = transport.tuple;
-      const remote = PipeConnectReply.parse(await this.bus.request(node, { type: 'pipeConnect', roomId: room.id, ip: localIp, port: localPort } satisfies PipeRequest));
+      const remote = PipeConnectReply.parse(await this.bus.request(node, { type: 'pipeConnect', roomId, ip: localIp, port: localPort } satisfies PipeRequest));
       await transport.connect(remote);
-      this.logger.info({ room: room.id, node, remote }, 'pipe from node connected');
+      this.logger.info({ room: roomId, node, remote }, 'pipe from node connected');
       return transport;
     } catch (err) {
       transport.close();
@@ -155,15 +166,17 @@ export class RoomSpan {
     const room = this.rooms.live(request.roomId);
     if (!room) throw new Error(`room ${request.roomId} is not open on node ${this.#self}`);
     if (request.type === 'pipeConnect') {
-      this.#closeOutbound(request.roomId, from);
-      const transport = await room.router.createPipeTransport({ listenIp: this.registry.self.pipeIp });
+      const router = room.router;
+      const perNode = this.#perRouter(this.#outbound, router);
+      perNode.get(from)?.close();
+      perNode.delete(from);
+      const transport = await router.createPipeTransport({ listenIp: this.registry.self.pipeIp });
       await transport.connect({ ip: request.ip, port: request.port });
-      let perNode = this.#outbound.get(room.id);
-      if (!perNode) this.#outbound.set(room.id, (perNode = new Map()));
+      if (router.closed) throw new Error(`room ${room.id} media is restarting; retry`);
       perNode.set(from, transport);
       return { ip: transport.tuple.localIp, port: transport.tuple.localPort };
     }
-    const transport = this.#outbound.get(room.id)?.get(from);
+    const transport = this.#outbound.get(room.router.id)?.get(from);
     if (!transport || transport.closed) throw new Error(`no pipe to node ${from} for room ${room.id}; connect first`);
     const producer = room.producers().find((p) => p.producer.id === request.producerId && room.isLocalPeer(p.peerId));
     if (!producer) throw new Error(`no local producer ${request.producerId} in room ${room.id}`);
@@ -171,15 +184,12 @@ export class RoomSpan {
     return { kind: consumer.kind, rtpParameters: consumer.rtpParameters, muted: room.isMutedLocally(producer.peerId, producer.producer.id), source: producer.producer.appData.source };
   }
 
-  #closeOutbound(roomId: string, node: string): void {
-    this.#outbound.get(roomId)?.get(node)?.close();
-    this.#outbound.get(roomId)?.delete(node);
-  }
-
-  #closeTransports(roomId: string, node: string): void {
-    this.#closeOutbound(roomId, node);
-    const inbound = this.#inbound.get(roomId)?.get(node);
-    this.#inbound.get(roomId)?.delete(node);
+  #closeTransports(room: Room, node: string): void {
+    const routerId = room.router.id;
+    this.#outbound.get(routerId)?.get(node)?.close();
+    this.#outbound.get(routerId)?.delete(node);
+    const inbound = this.#inbound.get(routerId)?.get(node);
+    this.#inbound.get(routerId)?.delete(node);
     void inbound?.then((t) => t.close(), () => undefined);
   }
 
@@ -187,7 +197,7 @@ export class RoomSpan {
   #dropNode(node: string): void {
     for (const room of this.rooms.liveRooms()) {
       room.removeRemotePeersOf(node);
-      this.#closeTransports(room.id, node);
+      this.#closeTransports(room, node);
     }
   }
 

@@ -29,6 +29,8 @@ type RoomEvents = {
   localPeerJoined: [Peer];
   localPeerLeft: [peerId: string];
   localProducerMuted: [{ peerId: string; producerId: string; muted: boolean }];
+  /** The media moved to a new router: what was piped in from other nodes went with the old one. */
+  mediaRebuilt: [];
   closed: [];
 };
 
@@ -423,6 +425,7 @@ export class Room extends TypedEmitter<RoomEvents> {
     this.#attach(this.#media);
     for (const peer of this.#peers.values()) peer.media = this.#newParticipant(peer.id);
     this.#broadcast({ type: 'roomReset', data: { reason: 'media worker restarted' } });
+    this.emit('mediaRebuilt');
   }
 
   /** Sends to the peers whose user matches; returns how many got it. */

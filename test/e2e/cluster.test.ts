@@ -53,6 +53,10 @@ describe('a room across two nodes, and failover when one dies', () => {
     expect(config.clusterNodes?.[0]).toBe(node2.url);
     expect([...(config.clusterNodes ?? [])].sort()).toEqual([node1.url, node2.url].sort());
     expect((await mediaOverview(node2.url, admin2)).cluster?.nodeId).toBe('node-2');
+    // socket.io on node 2 lets pages served by node 1 connect (failover), and no other origin.
+    const handshake = (origin: string) => fetch(`${node2.url}/socket.io/?EIO=4&transport=polling`, { headers: { origin } });
+    expect((await handshake(node1.url)).headers.get('access-control-allow-origin')).toBe(node1.url);
+    expect((await handshake('http://evil.example')).headers.get('access-control-allow-origin')).toBeNull();
   });
 
   it('refuses a malformed pipe request over Redis with an error, and keeps running', async () => {
@@ -138,6 +142,21 @@ describe('a room across two nodes, and failover when one dies', () => {
     const pipes = (await mediaOverview(node2.url, admin2)).cluster?.pipes;
     expect(pipes).toEqual({ inbound: 1, outbound: 1 });
   }, 120_000);
+
+  it('node 2\'s media worker dies: its room is rebuilt and pulls node 1\'s media again', async () => {
+    const workerPid = (await mediaOverview(node2.url, admin2)).workers[0]!.pid;
+    const peerB = await peerIdOf(pageB);
+    process.kill(workerPid, 'SIGKILL');
+    await waitFor('a new worker on node 2', async () => (await mediaOverview(node2.url, admin2)).workers.some((w) => w.pid !== workerPid && !w.closed), 20_000);
+    // B was told to rejoin (roomReset): what it decodes from now on came through the new pipes.
+    await waitFor('B rejoined', async () => {
+      const now = await peerIdOf(pageB);
+      return now !== '' && now !== peerB;
+    }, 20_000);
+    await waitDecodingFrom(pageB, ['field03'], 30_000);
+    await waitDecodingFrom(pageA, ['county01'], 30_000);
+    expect((await mediaOverview(node2.url, admin2)).cluster?.pipes).toEqual({ inbound: 1, outbound: 1 });
+  }, 90_000);
 
   it('node 1 is killed: A reconnects through node 2 and decodes B again within 10 s; node 1\'s peer and pipes go', async () => {
     const before = await peerIdOf(pageA);
