@@ -6,6 +6,8 @@ import { TypedEmitter } from '../../media/typed-emitter.js';
 type RegistryEvents = {
   /** A node stopped heartbeating (its key expired): it is dead for this node. */
   nodeDown: [nodeId: string];
+  /** This node's own key had expired (it stalled past the TTL): the others have dropped its members. */
+  rejoined: [];
 };
 
 /**
@@ -17,6 +19,7 @@ export class NodeRegistry extends TypedEmitter<RegistryEvents> {
   /** Nodes seen to stop beating; a node not seen yet (it just started) is not dead. */
   readonly #dead = new Set<string>();
   #timer: NodeJS.Timeout | undefined;
+  #beaten = false;
 
   constructor(
     private readonly redis: Redis,
@@ -52,7 +55,12 @@ export class NodeRegistry extends TypedEmitter<RegistryEvents> {
 
   async #beat(): Promise<void> {
     try {
-      await this.redis.set(clusterChannels.alive(this.self.id), JSON.stringify(this.self), 'PX', this.opts.ttlMs);
+      const previous = await this.redis.set(clusterChannels.alive(this.self.id), JSON.stringify(this.self), 'PX', this.opts.ttlMs, 'GET');
+      if (this.#beaten && previous === null) {
+        this.logger.warn('this node\'s heartbeat had expired; announcing its members again');
+        this.emit('rejoined');
+      }
+      this.#beaten = true;
       const keys = await this.redis.keys(clusterChannels.alive('*'));
       const values = keys.length > 0 ? await this.redis.mget(...keys) : [];
       const alive = new Map<string, ClusterNodeInfo>();

@@ -33,6 +33,10 @@ export class RoomSpan {
     bus.onEvent((event) => void this.#onEvent(event).catch((err: unknown) => this.logger.warn({ err, event: event.type }, 'cluster room event failed')));
     bus.onRequest((body, from) => this.#onRequest(body, from));
     registry.on('nodeDown', (node) => this.#dropNode(node));
+    // The others took this node for dead and dropped its members: they learn them again (and pull anew).
+    registry.on('rejoined', () => {
+      for (const room of rooms.liveRooms()) this.#announce(room);
+    });
   }
 
   get #self(): string {

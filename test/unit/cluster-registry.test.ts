@@ -40,6 +40,22 @@ describe('cluster registry and bus', () => {
     expect(await fixture.redis.exists('cluster:alive:a')).toBe(0);
   });
 
+  it('tells when its own heartbeat had expired (a stall past the TTL), so the node can announce itself again', async () => {
+    const registry = new NodeRegistry(fixture.redis, { id: 'stalled', url: 'http://127.0.0.1:3', pipeIp: '127.0.0.1' }, { beatMs: 100, ttlMs: 5000 }, silentLogger);
+    let rejoined = 0;
+    registry.on('rejoined', () => rejoined++);
+    await registry.start();
+    try {
+      await new Promise((r) => setTimeout(r, 250));
+      expect(rejoined).toBe(0);
+      await fixture.redis.del('cluster:alive:stalled');
+      await waitFor('rejoined', () => rejoined === 1, 5000, 50);
+      expect(await fixture.redis.exists('cluster:alive:stalled')).toBe(1);
+    } finally {
+      await registry.stop();
+    }
+  });
+
   it('answers a request, carries a refusal back as an error, and times out when nobody answers', async () => {
     const a = await ClusterBus.start(fixture.redis, 'bus-a', silentLogger);
     const b = await ClusterBus.start(fixture.redis, 'bus-b', silentLogger);
