@@ -129,7 +129,7 @@ export class MediaParticipant extends TypedEmitter<ParticipantEvents> {
     const simulcastLayers = producer.type === 'simulcast' ? (producer.rtpParameters.encodings?.length ?? 1) : 1;
     const consumer = await transport.consume({
       producerId: producer.id,
-      rtpCapabilities,
+      rtpCapabilities: withoutTransportCc(rtpCapabilities),
       paused: producer.kind === 'video',
       ...(simulcastLayers > 1 ? { preferredLayers: layersFor(displayHeight, simulcastLayers) } : {}),
     });
@@ -181,4 +181,20 @@ export class MediaParticipant extends TypedEmitter<ParticipantEvents> {
     if (!consumer) throw new AppError(ErrorCode.NotFound, `no consumer ${consumerId} of yours`);
     return consumer;
   }
+}
+
+const TRANSPORT_CC_URI = 'http://www.ietf.org/id/draft-holmer-rmcat-transport-wide-cc-extensions-01';
+
+/**
+ * What the server sends is estimated from the receivers' REMB (abs-send-time) instead of transport-wide
+ * congestion control: per-packet transport-cc bookkeeping was about a fifth of the worker's cost of a
+ * forwarded packet (bench/results/load.json), and REMB is enough to choose a simulcast layer. Publishers
+ * keep transport-cc, which their own encoders' bitrate control relies on.
+ */
+function withoutTransportCc(caps: types.RtpCapabilities): types.RtpCapabilities {
+  return {
+    ...caps,
+    headerExtensions: caps.headerExtensions?.filter((e) => e.uri !== TRANSPORT_CC_URI),
+    codecs: caps.codecs?.map((c) => ({ ...c, rtcpFeedback: c.rtcpFeedback?.filter((f) => f.type !== 'transport-cc') })),
+  };
 }

@@ -17,6 +17,8 @@ export class MediaRoom extends TypedEmitter<MediaRoomEvents> {
   /** Producers piped in from elsewhere (camera feeds), consumed like participants' own. */
   readonly #piped = new Map<string, types.Producer<ProducerAppData>>();
   #closed = false;
+  /** Everything alive in the router, whoever made it (participants, pipes, SIP legs): for leak checks. */
+  readonly #live = { transports: 0, producers: 0, consumers: 0 };
 
   private constructor(
     private readonly host: MediaWorker,
@@ -25,6 +27,7 @@ export class MediaRoom extends TypedEmitter<MediaRoomEvents> {
   ) {
     super();
     host.routers++;
+    this.#count(router);
     router.observer.on('close', () => {
       host.routers--;
       const wasOpen = !this.#closed;
@@ -77,10 +80,16 @@ export class MediaRoom extends TypedEmitter<MediaRoomEvents> {
     this.#participants.delete(id);
   }
 
-  /** A producer made in this router by a pipe (see FeedIngest.pipeTo); forgotten when it closes. */
-  adoptPipedProducer(producer: types.Producer<ProducerAppData>): void {
+  /**
+   * A producer made in this router outside a participant (a camera feed's pipe, a SIP leg); forgotten
+   * when it closes. Audio of a party that speaks (SIP) is also watched for the active speaker.
+   */
+  adoptPipedProducer(producer: types.Producer<ProducerAppData>, options: { observeSpeaker?: boolean } = {}): void {
     this.#piped.set(producer.id, producer);
     producer.observer.on('close', () => this.#piped.delete(producer.id));
+    if (options.observeSpeaker && producer.kind === 'audio') {
+      void this.speakerObserver.addProducer({ producerId: producer.id }).catch(() => {});
+    }
   }
 
   findProducer(producerId: string): types.Producer<ProducerAppData> | undefined {
@@ -91,6 +100,24 @@ export class MediaRoom extends TypedEmitter<MediaRoomEvents> {
       if (producer) return producer;
     }
     return undefined;
+  }
+
+  /** Transports, producers and consumers now open in this room's router. */
+  routerCounts(): { transports: number; producers: number; consumers: number } {
+    return { ...this.#live };
+  }
+
+  #count(router: types.Router): void {
+    const live = this.#live;
+    const track = (key: keyof typeof live, observer: { once(event: 'close', fn: () => void): unknown }) => {
+      live[key]++;
+      observer.once('close', () => live[key]--);
+    };
+    router.observer.on('newtransport', (transport) => {
+      track('transports', transport.observer);
+      transport.observer.on('newproducer', (producer) => track('producers', producer.observer));
+      transport.observer.on('newconsumer', (consumer) => track('consumers', consumer.observer));
+    });
   }
 
   consumerCount(): number {

@@ -51,6 +51,8 @@ export const RoomInfo = z.object({
   mode: RoomMode,
   participants: z.number().int().nonnegative(),
   incidentId: Id.optional(),
+  /** The number a phone dials to reach the room (only while the SIP gateway runs). */
+  sipNumber: z.string().optional(),
 });
 export type RoomInfo = z.infer<typeof RoomInfo>;
 

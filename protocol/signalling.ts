@@ -27,12 +27,28 @@ export const ProducerInfo = z.object({
 });
 export type ProducerInfo = z.infer<typeof ProducerInfo>;
 
+/** A SIP participant's call, as the roster shows it. */
+export const SipCallInfo = z.object({
+  state: z.enum(['ringing', 'connected', 'ended']),
+  direction: z.enum(['in', 'out']),
+  /** The dialled number (incoming) or the target (outgoing). */
+  number: z.string(),
+  /** The caller's name or number as its phone gave it. */
+  display: z.string().optional(),
+  /** satellite / radio / pbx: through a trunk of that kind; device: a phone registered with an account. */
+  kind: z.enum(['satellite', 'radio', 'pbx', 'device']),
+  trunk: z.string().optional(),
+});
+export type SipCallInfo = z.infer<typeof SipCallInfo>;
+
 export const PeerInfo = z.object({
   id: z.string(),
   user: PublicUser,
   producers: z.array(ProducerInfo),
   /** Set when the peer is a camera feed brought into the room (its user is the source, not a person). */
   feed: z.object({ sourceId: Id }).merge(FeedState).optional(),
+  /** Set when the peer is a SIP call (satellite phone, radio gateway, SIP device). */
+  sip: SipCallInfo.optional(),
 });
 export type PeerInfo = z.infer<typeof PeerInfo>;
 
@@ -144,6 +160,17 @@ export const requestSchemas = {
   /** Commanders, operators, admins: records every producer of the caller's room until stopRecording. */
   startRecording: z.object({}),
   stopRecording: z.object({}),
+  /**
+   * Commanders and admins: calls out into a room. target: a number (with trunk: through that trunk),
+   * a registered device's user name, or a sip: URI on this server's domain or a trunk's host.
+   */
+  dialOut: z.object({
+    roomId: Id,
+    target: z.string().trim().min(1).max(200),
+    trunk: z.string().max(32).optional(),
+  }),
+  /** Commanders and admins: ends a SIP participant's call. */
+  hangUp: z.object({ peerId: z.string().max(64) }),
 } as const;
 
 export type RequestMethod = keyof typeof requestSchemas;
@@ -199,6 +226,8 @@ export interface ResponseData {
   releaseFloor: Record<string, never>;
   startRecording: { recording: Recording };
   stopRecording: { recording: Recording };
+  dialOut: { peerId: string };
+  hangUp: Record<string, never>;
 }
 
 export type CallOutcome = 'declined' | 'missed' | 'cancelled' | 'answered-elsewhere';
@@ -234,6 +263,10 @@ export interface NotificationData {
   recordingState: { recording: RecordingState };
   /** Recording stopped by itself (the disk is full): an alert for the console's banner. */
   recordingAlert: RecordingAlert;
+  /** A SIP participant's call changed state (ringing → connected → ended). */
+  sipState: { peerId: string; sip: SipCallInfo };
+  /** A SIP participant pressed a key (RFC 4733 event or SIP INFO). */
+  dtmf: { peerId: string; digit: string };
 }
 export type NotificationType = keyof NotificationData;
 export type Notification = { [T in NotificationType]: { type: T; data: NotificationData[T] } }[NotificationType];

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Builds mediasoup-worker from the installed mediasoup package against Debian 12's own libraries,
-# with no network access (see docs/ARCHITECTURE.md "Offline build"). The binary is cached outside
+# with no network access (see docs/INTERNALS.md "Offline build"). The binary is cached outside
 # the work tree keyed by mediasoup version, so a second run only copies it.
 #
 # SRTP: Debian's libsrtp2 encrypts through NSS, which costs about 15 µs more per forwarded packet than

@@ -54,6 +54,27 @@ const EnvSchema = z.object({
   CLUSTER_PIPE_IP: z.string().ip().optional(),
   CLUSTER_HEARTBEAT_MS: z.coerce.number().int().min(100).default(1000),
   CLUSTER_NODE_TTL_MS: z.coerce.number().int().min(300).default(4000),
+  /** The SIP gateway (Kamailio edge + the server's user agent): "true" to run it. */
+  SIP_ENABLED: z.enum(['true', 'false', '1', '0']).default('false').transform((v) => v === 'true' || v === '1'),
+  SIP_HOST: z.string().default('0.0.0.0'),
+  SIP_PORT: port.default(5060),
+  /** SIPS (TLS) port, used when the TLS certificate exists. */
+  SIP_TLS_PORT: port.default(5061),
+  SIP_DOMAIN: z.string().regex(/^[A-Za-z0-9.-]{1,253}$/).default('emergency-command'),
+  /** Loopback port between Kamailio and the server (WebSocket for SIP, HTTP for Kamailio's RPC). */
+  SIP_WS_PORT: port.default(5066),
+  SIP_CONFIG: z.string().default('config/sip.json'),
+  /** Address written into SDP and bound by the RTP legs; the media announced address when unset. */
+  SIP_RTP_IP: z.string().ip({ version: 'v4' }).optional(),
+  /** Ports SIP legs receive RTP on (even ones), for a firewall; any free port when unset. */
+  SIP_RTP_MIN_PORT: port.optional(),
+  SIP_RTP_MAX_PORT: port.optional(),
+  SIP_RTP_TIMEOUT_S: z.coerce.number().min(0).default(30),
+  SIP_KEEPALIVE_S: z.coerce.number().min(0).default(30),
+  /** Initial requests per source address per 2 s before it is blocked (pike). */
+  SIP_FLOOD_LIMIT: z.coerce.number().int().positive().default(16),
+  SIP_BAN_S: z.coerce.number().int().positive().default(60),
+  KAMAILIO_BIN: z.string().default('kamailio'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
@@ -73,6 +94,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
     throw new Error(`invalid settings: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
   }
   const e = parsed.data;
+  if ((e.SIP_RTP_MIN_PORT === undefined) !== (e.SIP_RTP_MAX_PORT === undefined) || (e.SIP_RTP_MIN_PORT ?? 0) > (e.SIP_RTP_MAX_PORT ?? 0)) {
+    throw new Error('invalid settings: SIP_RTP_MIN_PORT and SIP_RTP_MAX_PORT go together, min ≤ max');
+  }
   const dataDir = path.resolve(e.DATA_DIR);
   // Listening on every address needs one to announce; a specific address announces itself.
   const listensEverywhere = e.MEDIA_LISTEN_IP === '0.0.0.0' || e.MEDIA_LISTEN_IP === '::';
@@ -106,6 +130,24 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
       minFreeBytes: Math.round(e.RECORDING_MIN_FREE_MB * 1024 * 1024),
       diskCheckMs: e.RECORDING_DISK_CHECK_MS,
     },
+    sip: e.SIP_ENABLED
+      ? {
+          host: e.SIP_HOST,
+          port: e.SIP_PORT,
+          tlsPort: e.SIP_TLS_PORT,
+          domain: e.SIP_DOMAIN,
+          wsPort: e.SIP_WS_PORT,
+          settingsPath: path.resolve(e.SIP_CONFIG),
+          rtpIp: e.SIP_RTP_IP ?? (listensEverywhere ? (e.MEDIA_ANNOUNCED_IP ?? lanAddress() ?? '127.0.0.1') : e.MEDIA_LISTEN_IP),
+          rtpPortRange: e.SIP_RTP_MIN_PORT !== undefined && e.SIP_RTP_MAX_PORT !== undefined ? { min: e.SIP_RTP_MIN_PORT, max: e.SIP_RTP_MAX_PORT } : undefined,
+          rtpTimeoutMs: e.SIP_RTP_TIMEOUT_S > 0 ? e.SIP_RTP_TIMEOUT_S * 1000 : null,
+          keepaliveMs: e.SIP_KEEPALIVE_S > 0 ? e.SIP_KEEPALIVE_S * 1000 : null,
+          floodLimit: e.SIP_FLOOD_LIMIT,
+          banSeconds: e.SIP_BAN_S,
+          kamailioBin: e.KAMAILIO_BIN,
+          dir: path.join(dataDir, 'sip'),
+        }
+      : undefined,
     metricsToken: e.METRICS_TOKEN,
     /** Base map tiles ({z}/{x}/{y}); unset means a blank base, which still shows every marker. */
     map: { tileUrl: e.MAP_TILE_URL, center: e.MAP_CENTER.split(',').map(Number) as [number, number] },

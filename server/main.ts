@@ -37,6 +37,9 @@ import { IncidentTimeline } from './timeline/incident-timeline.js';
 import { createRequestHandlers } from './signalling/request-handlers.js';
 import { Presence } from './signalling/presence.js';
 import { createSocketServer } from './signalling/socket-server.js';
+import { SipGateway } from './sip/sip-gateway.js';
+import { RoomNumbers } from './sip/room-numbers.js';
+import { readSipSettings } from '../sip/settings.js';
 import { connectRedis } from './store/redis-connection.js';
 import { Cluster } from './cluster/cluster.js';
 import { createAdapter } from '@socket.io/redis-adapter';
@@ -52,8 +55,11 @@ async function main(): Promise<void> {
 
   const store = await connectRedis({ ...config.redis, dataDir: config.dataDir }, logger);
   const orgStore = new OrgStore(store.redis);
-  const accounts = new AccountStore(store.redis);
+  // With the SIP gateway on, accounts also keep SIP digest credentials for its realm.
+  const accounts = new AccountStore(store.redis, config.sip?.domain);
   const roomStore = new RoomStore(store.redis);
+  const sipSettings = config.sip ? await readSipSettings(config.sip.settingsPath) : undefined;
+  const roomNumbers = sipSettings ? new RoomNumbers(store.redis, sipSettings.numbers) : undefined;
   const organisation = await readOrganisationConfig(config.orgConfigPath);
   const seeded = await seedOrganisation(organisation, { org: orgStore, accounts, rooms: roomStore });
   logger.info({ seeded }, 'organisation loaded');
@@ -119,6 +125,7 @@ async function main(): Promise<void> {
     recordingStore,
     recordingsRoot,
     replay: { access: new IncidentAccess(incidents, roomStore, () => orgTree), incidentRecording, recordingStore, timeline, audit, recordingsRoot },
+    roomNumbers,
     clientConfig: {
       map: { center: config.map.center, ...(config.map.tileUrl ? { tileUrl: config.map.tileUrl } : {}) },
       // Read at each request: the registry's live nodes change.
@@ -140,10 +147,19 @@ async function main(): Promise<void> {
   if (hasTls) {
     servers.push(https.createServer({ cert: readFileSync(config.https.certPath), key: readFileSync(config.https.keyPath) }, app));
   }
+  const sip = config.sip && sipSettings && roomNumbers
+    ? new SipGateway({
+        config: config.sip,
+        settings: sipSettings,
+        roomNumbers,
+        tls: hasTls ? { certPath: config.https.certPath, keyPath: config.https.keyPath } : undefined,
+        rooms, roomStore, accounts, orgTree: () => orgTree, audit, logger, registry: metrics.registry,
+      })
+    : undefined;
   const calls = new CallRegistry();
   let clusterCalls: ClusterCalls | undefined;
   const handlers = createRequestHandlers({
-    rooms, roomStore, orgTree: () => orgTree, audit, positions, messages, markers, presence, calls, feeds, sources, recordings, timeline,
+    rooms, roomStore, orgTree: () => orgTree, audit, positions, messages, markers, presence, calls, feeds, sources, recordings, timeline, sip,
     callReach: () => clusterCalls,
   });
   const io = createSocketServer({
@@ -185,6 +201,7 @@ async function main(): Promise<void> {
     await rtmp.start();
   }
   retention.start();
+  await sip?.start();
   logger.info({ httpUrl, httpsUrl, workers: pool.workers().map((w) => w.worker.pid) }, 'listening');
   printBanner(httpUrl, httpsUrl, config.orgConfigPath, organisation.users.find((u) => u.role === 'commander'));
 
@@ -197,6 +214,7 @@ async function main(): Promise<void> {
     // Before the rooms close: every recorder's ffmpeg finalises its file.
     await recordings.stopAll().catch((err: unknown) => logger.error({ err }, 'stopping recordings failed'));
     io.close();
+    await sip?.stop().catch((err: unknown) => logger.error({ err }, 'stopping the SIP gateway failed'));
     feeds.closeAll();
     rtmp?.stop();
     rooms.closeAll();

@@ -35,6 +35,8 @@ export interface ApiDeps {
   /** DATA_DIR/recordings */
   recordingsRoot: string;
   incidents: IncidentStore;
+  /** Each room's dialable SIP number, when the SIP gateway runs. */
+  roomNumbers: { numberOf(roomId: string): Promise<string> } | undefined;
 }
 
 export function apiRoutes(deps: ApiDeps): Router {
@@ -94,9 +96,14 @@ export function apiRoutes(deps: ApiDeps): Router {
   router.get('/rooms', async (req, res) => {
     const tree = orgTree();
     const user = userOf(req);
-    const visible: RoomInfo[] = (await roomStore.all())
+    const numbers = deps.roomNumbers;
+    const visible: RoomInfo[] = await Promise.all((await roomStore.all())
       .filter((r) => (user.incidentId ? r.incidentId === user.incidentId : tree.canAccess(user.orgUnitId, r.orgUnitId)))
-      .map((r) => ({ id: r.id, name: r.name, orgUnitId: r.orgUnitId, mode: r.mode, participants: rooms.live(r.id)?.size ?? 0, ...(r.incidentId ? { incidentId: r.incidentId } : {}) }));
+      .map(async (r) => ({
+        id: r.id, name: r.name, orgUnitId: r.orgUnitId, mode: r.mode, participants: rooms.live(r.id)?.size ?? 0,
+        ...(r.incidentId ? { incidentId: r.incidentId } : {}),
+        ...(numbers ? { sipNumber: await numbers.numberOf(r.id) } : {}),
+      })));
     res.json({ rooms: visible.sort((a, b) => a.id.localeCompare(b.id)) });
   });
 

@@ -56,7 +56,11 @@ export function opsRoutes(deps: { metrics: Metrics; metricsToken: string | undef
     requireAdmin(req.headers.authorization);
     res.json({
       workers: pool.workers().map((w) => ({ index: w.index, pid: w.worker.pid, routers: w.routers, closed: w.worker.closed })),
-      rooms: rooms.liveRooms().map((r) => ({ id: r.id, peers: r.size, remotePeers: r.remotePeerCount(), consumers: r.consumerCount(), workerPid: r.workerPid })),
+      rooms: rooms.liveRooms().map((r) => ({
+        id: r.id, peers: r.size, remotePeers: r.remotePeerCount(), consumers: r.consumerCount(), workerPid: r.workerPid,
+        // Everything open in the room's router, including SIP legs and the SIP mixer.
+        router: r.routerCounts(), sipCalls: r.sipCount(),
+      })),
       ...(deps.cluster ? { cluster: deps.cluster() } : {}),
     });
   });

@@ -5,7 +5,7 @@ import { AppError, ErrorCode } from '../../protocol/errors.js';
 import type { PublicUser } from '../../protocol/http.js';
 import type { FeedState } from '../../protocol/feeds.js';
 import type { ProducerAppData } from '../../media/media-participant.js';
-import type { FloorOutcome, MediaSource, Notification, PeerInfo, RequestData, ResponseData } from '../../protocol/signalling.js';
+import type { FloorOutcome, FloorState, MediaSource, Notification, PeerInfo, RequestData, ResponseData, SipCallInfo } from '../../protocol/signalling.js';
 import { MediaRoom } from '../../media/media-room.js';
 import type { WorkerPool } from '../../media/worker-pool.js';
 import type { FloorEvent } from '../ptt/floor-control.js';
@@ -13,6 +13,7 @@ import { TalkGroup, type PttDeps } from '../ptt/talk-group.js';
 import { Peer, type Notify } from './peer.js';
 import { RemotePeer } from './remote-peer.js';
 import type { RoomDefinition } from './room-store.js';
+import { SipPeer } from './sip-peer.js';
 import { TypedEmitter } from '../../media/typed-emitter.js';
 
 /** A producer in the room with whose it is (a person's, or a camera feed's). */
@@ -29,7 +30,13 @@ type RoomEvents = {
   localPeerJoined: [Peer];
   localPeerLeft: [peerId: string];
   localProducerMuted: [{ peerId: string; producerId: string; muted: boolean }];
-  /** The media moved to a new router: what was piped in from other nodes went with the old one. */
+  /** The talk group's floor changed (after its media was gated). */
+  floor: [FloorState];
+  activeSpeaker: [peerId: string];
+  /**
+   * The room's media was rebuilt on another worker: media made outside the peers (SIP legs) is gone,
+   * and so is what was piped in from other nodes.
+   */
   mediaRebuilt: [];
   closed: [];
 };
@@ -48,6 +55,8 @@ export class Room extends TypedEmitter<RoomEvents> {
   readonly #remotes = new Map<string, RemotePeer>();
   /** Carries a notification to a member on another node (set by the cluster). */
   #relay: ((node: string, peerId: string, notification: Notification) => void) | undefined;
+  /** SIP calls in this room: peers without a socket, each with one audio producer from its leg. */
+  readonly #sips = new Map<string, SipPeer>();
   #media: MediaRoom;
   #closed = false;
   #activeSpeaker: string | null = null;
@@ -76,8 +85,17 @@ export class Room extends TypedEmitter<RoomEvents> {
     return this.definition.id;
   }
 
+  /** People and SIP calls: a room with a caller waiting stays open. */
   get size(): number {
-    return this.#peers.size;
+    return this.#peers.size + this.#sips.size;
+  }
+
+  get mode(): RoomDefinition['mode'] {
+    return this.definition.mode;
+  }
+
+  get activeSpeaker(): string | null {
+    return this.#activeSpeaker;
   }
 
   get workerPid(): number {
@@ -86,6 +104,15 @@ export class Room extends TypedEmitter<RoomEvents> {
 
   consumerCount(): number {
     return this.#media.consumerCount();
+  }
+
+  routerCounts(): { transports: number; producers: number; consumers: number } {
+    return this.#media.routerCounts();
+  }
+
+  /** SIP calls in the room now. */
+  sipCount(): number {
+    return this.#sips.size;
   }
 
   join(user: PublicUser, notify: Notify): { peer: Peer; reply: ResponseData['joinRoom'] } {
@@ -211,7 +238,7 @@ export class Room extends TypedEmitter<RoomEvents> {
   }
 
   peers(): PeerInfo[] {
-    return [...this.#peers.values(), ...this.#feeds.values(), ...this.#remotes.values()].map((p) => p.info());
+    return [...this.#peers.values(), ...this.#feeds.values(), ...this.#sips.values(), ...this.#remotes.values()].map((p) => p.info());
   }
 
   get router(): types.Router {
@@ -248,13 +275,81 @@ export class Room extends TypedEmitter<RoomEvents> {
     this.emit('producer', { producer, peerId, user: feed.user });
   }
 
-  /** Every producer now in the room: people's and feeds'. */
+  /** Every producer now in the room: people's, feeds' and SIP calls'. */
   producers(): RoomProducer[] {
     return [
       ...[...this.#peers.values()].flatMap((peer) => peer.media.producers().map((producer) => ({ producer, peerId: peer.id, user: peer.user }))),
       ...[...this.#feeds.values()].flatMap((feed) => [...feed.producers.values()].map((producer) => ({ producer, peerId: feed.id, user: feed.user }))),
       ...[...this.#remotes.values()].flatMap((r) => [...r.producers.values()].map((producer) => ({ producer, peerId: r.id, user: r.user }))),
+      ...[...this.#sips.values()].flatMap((sip) => (sip.producer && !sip.producer.closed ? [{ producer: sip.producer, peerId: sip.id, user: sip.user }] : [])),
     ];
+  }
+
+  hasSipPeer(peerId: string): boolean {
+    return this.#sips.has(peerId);
+  }
+
+  /** A SIP call enters the room (ringing or answered); in a talk group it is a member like anyone. */
+  addSipPeer(peerId: string, user: PublicUser, call: SipCallInfo): void {
+    if (this.#closed) throw new AppError(ErrorCode.InvalidState, 'room closed');
+    const sip = new SipPeer(peerId, user, call);
+    this.#sips.set(peerId, sip);
+    this.#talkGroup?.add(peerId, user);
+    this.#broadcast({ type: 'peerJoined', data: { peer: sip.info() } });
+  }
+
+  /** The call's leg producer, made in this room's router: consumed, recorded and gated like a person's microphone. */
+  async addSipProducer(peerId: string, producer: types.Producer<ProducerAppData>): Promise<void> {
+    const sip = this.#sips.get(peerId);
+    if (!sip || producer.closed) {
+      producer.close();
+      return;
+    }
+    sip.producer = producer;
+    this.#media.adoptPipedProducer(producer, { observeSpeaker: true });
+    await this.#syncProducer(peerId, false, producer);
+    producer.observer.on('close', () => {
+      if (this.#sips.get(peerId)?.producer === producer) {
+        this.#broadcast({ type: 'producerRemoved', data: { peerId, producerId: producer.id } });
+      }
+    });
+    this.#broadcast({ type: 'producerAdded', data: { peerId, producer: producerInfo(producer, producer.appData.source) } });
+    this.emit('producer', { producer, peerId, user: sip.user });
+  }
+
+  setSipCall(peerId: string, call: SipCallInfo): void {
+    const sip = this.#sips.get(peerId);
+    if (!sip) return;
+    sip.call = call;
+    this.#broadcast({ type: 'sipState', data: { peerId, sip: call } });
+  }
+
+  removeSipPeer(peerId: string): void {
+    const sip = this.#sips.get(peerId);
+    if (!sip) return;
+    this.#sips.delete(peerId);
+    sip.producer?.close();
+    this.#broadcast({ type: 'peerLeft', data: { peerId } });
+    this.#talkGroup?.remove(peerId);
+  }
+
+  /** A SIP call asks for the floor (radio key-up, or a phone's * key); null when the room is no talk group. */
+  async requestFloorFor(peerId: string): Promise<FloorOutcome | null> {
+    if (!this.#talkGroup) return null;
+    const outcome = this.#talkGroup.request(peerId, false);
+    await this.#gating;
+    return outcome;
+  }
+
+  async releaseFloorFor(peerId: string): Promise<void> {
+    if (!this.#talkGroup) return;
+    this.#talkGroup.release(peerId);
+    await this.#gating;
+  }
+
+  /** Who holds the floor now (talk groups); null otherwise. */
+  floorHolder(): string | null {
+    return this.#talkGroup?.state().holder?.peerId ?? null;
   }
 
   setFeedState(peerId: string, state: FeedState): void {
@@ -339,6 +434,7 @@ export class Room extends TypedEmitter<RoomEvents> {
     this.#peers.clear();
     this.#feeds.clear();
     this.#remotes.clear();
+    this.#sips.clear();
     this.#media.close();
     this.emit('closed');
   }
@@ -354,12 +450,16 @@ export class Room extends TypedEmitter<RoomEvents> {
   }
 
   /** Audio in a talk group is held back unless its owner has the floor; video is never gated. */
-  #gated(peer: Peer, kind: 'audio' | 'video'): boolean {
+  #gated(peer: { id: string }, kind: 'audio' | 'video'): boolean {
     return kind === 'audio' && this.#talkGroup !== undefined && !this.#talkGroup.holds(peer.id);
   }
 
   async #sync(peer: Peer, producer: types.Producer): Promise<void> {
-    const pause = peer.muted.has(producer.id) || this.#gated(peer, producer.kind);
+    await this.#syncProducer(peer.id, peer.muted.has(producer.id), producer);
+  }
+
+  async #syncProducer(peerId: string, muted: boolean, producer: types.Producer): Promise<void> {
+    const pause = muted || this.#gated({ id: peerId }, producer.kind);
     if (producer.closed || producer.paused === pause) return;
     try {
       if (pause) await producer.pause();
@@ -371,13 +471,18 @@ export class Room extends TypedEmitter<RoomEvents> {
 
   #onFloorChange(events: FloorEvent[]): void {
     const syncAll = async () => {
-      const all = [...this.#peers.values()].flatMap((peer) => peer.media.producers().map((producer) => ({ peer, producer })));
+      const all = [
+        ...[...this.#peers.values()].flatMap((peer) => peer.media.producers().map((producer) => ({ peer, muted: peer.muted.has(producer.id), producer }))),
+        ...[...this.#sips.values()].flatMap((sip) => (sip.producer ? [{ peer: sip, muted: false, producer: sip.producer }] : [])),
+      ];
       // Silence the old holder before opening the new one, so two talkers never overlap.
       const closing = all.filter(({ peer, producer }) => !producer.paused && this.#gated(peer, producer.kind));
-      await Promise.all(closing.map(({ peer, producer }) => this.#sync(peer, producer)));
-      await Promise.all(all.map(({ peer, producer }) => this.#sync(peer, producer)));
+      await Promise.all(closing.map(({ peer, muted, producer }) => this.#syncProducer(peer.id, muted, producer)));
+      await Promise.all(all.map(({ peer, muted, producer }) => this.#syncProducer(peer.id, muted, producer)));
     };
     this.#gating = this.#gating.then(syncAll, syncAll);
+    const state = this.#ptt().state();
+    void this.#gating.then(() => this.emit('floor', state));
     for (const e of events) {
       if (e.type === 'revoked') {
         this.#peers.get(e.memberId)?.notify({ type: 'floorRevoked', data: { reason: e.reason, ...(e.by ? { byPeerId: e.by } : {}) } });
@@ -398,6 +503,7 @@ export class Room extends TypedEmitter<RoomEvents> {
     media.on('dominantSpeaker', (peerId) => {
       this.#activeSpeaker = peerId;
       this.#broadcast({ type: 'activeSpeaker', data: { peerId } });
+      this.emit('activeSpeaker', peerId);
     });
     media.on('routerClosed', () => {
       if (!this.#closed) void this.#rebuildMedia();

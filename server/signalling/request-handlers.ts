@@ -14,6 +14,8 @@ import type { CallRegistry } from '../calls/call-registry.js';
 import { createCallHandlers } from './call-handlers.js';
 import { createIncidentHandlers } from './incident-handlers.js';
 import { createRecordingHandlers } from './recording-handlers.js';
+import { createSipHandlers } from './sip-handlers.js';
+import type { SipGateway } from '../sip/sip-gateway.js';
 import type { RecordingManager } from '../recording/recording-manager.js';
 import type { IncidentTimeline } from '../timeline/incident-timeline.js';
 import type { Presence } from './presence.js';
@@ -36,6 +38,8 @@ export interface HandlerDeps {
   timeline: IncidentTimeline;
   /** In a cluster: calls to people connected to other nodes (unset on a single node). */
   callReach?: () => CallReach | undefined;
+  /** Absent when SIP_ENABLED is off. */
+  sip: SipGateway | undefined;
 }
 
 export type RequestHandlers = {
@@ -44,13 +48,14 @@ export type RequestHandlers = {
 type OtherMethods =
   | keyof ReturnType<typeof createIncidentHandlers>
   | keyof ReturnType<typeof createCallHandlers>
-  | keyof ReturnType<typeof createRecordingHandlers>;
+  | keyof ReturnType<typeof createRecordingHandlers>
+  | keyof ReturnType<typeof createSipHandlers>;
 
 const empty = {} as Record<string, never>;
 
 /** Each request validated by the dispatcher arrives here and only calls into rooms and media. */
 export function createRequestHandlers(deps: HandlerDeps): RequestHandlers {
-  return { ...createRoomHandlers(deps), ...createIncidentHandlers(deps), ...createCallHandlers(deps), ...createRecordingHandlers(deps) };
+  return { ...createRoomHandlers(deps), ...createIncidentHandlers(deps), ...createCallHandlers(deps), ...createRecordingHandlers(deps), ...createSipHandlers(deps) };
 }
 
 /** Joining, leaving, and the media requests of a room. */

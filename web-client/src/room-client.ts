@@ -88,6 +88,8 @@ export class RoomClient {
   #closed = false;
   /** Feeds this browser asked to watch; asked again after a rejoin, since the server forgot them. */
   readonly watchedFeeds = new Set<string>();
+  /** The last key a SIP participant pressed (shown on its tile a moment). */
+  lastDtmf: { peerId: string; digit: string; at: number } | null = null;
 
   constructor(
     readonly signalling: SignallingClient,
@@ -426,6 +428,14 @@ export class RoomClient {
         if (peer) peer.info = { ...peer.info, feed: { sourceId: n.data.sourceId, ...n.data.feed } };
         break;
       }
+      case 'sipState': {
+        const peer = this.peers.get(n.data.peerId);
+        if (peer) peer.info = { ...peer.info, sip: n.data.sip };
+        break;
+      }
+      case 'dtmf':
+        this.lastDtmf = { peerId: n.data.peerId, digit: n.data.digit, at: Date.now() };
+        break;
       case 'floorState':
         this.floor.onFloorState(n.data);
         return;

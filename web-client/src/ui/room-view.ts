@@ -7,6 +7,7 @@ import { h } from './dom.js';
 import { feedStateText, renderFeedsPanel } from './feeds-panel.js';
 import { renderPttPanel } from './ptt-panel.js';
 import { recordControl } from './record-control.js';
+import { sipControl, sipTileText } from './sip-control.js';
 
 interface Tile {
   el: HTMLElement;
@@ -15,6 +16,7 @@ interface Tile {
   muted: HTMLElement;
   placeholder: HTMLElement;
   videoProducerId: string | undefined;
+  hangUp: HTMLElement | null;
 }
 
 const PAGE_SIZES = [4, 9, 16] as const;
@@ -46,7 +48,8 @@ export function renderRoom(
     perPageSelect,
   );
   const rec = recordControl(client, ctx.user);
-  const controls = h('div', { class: 'controls' }, micButton, camButton, micSelect, camSelect, pager, rec.el,
+  const sip = sipControl(client, ctx.user);
+  const controls = h('div', { class: 'controls' }, micButton, camButton, micSelect, camSelect, pager, rec.el, sip.el,
     h('button', { type: 'button', class: 'leave', id: 'leave', onclick: () => ctx.onLeave() }, t('room.leave')));
   const feedsPanel = renderFeedsPanel(client, { token: ctx.token, user: ctx.user });
   const ptt = renderPttPanel(client);
@@ -87,7 +90,7 @@ export function renderRoom(
       const muted = h('span', { class: 'muted', hidden: true }, t('room.muted'));
       const placeholder = h('div', { class: 'placeholder' }, t('room.noVideo'));
       const el = h('div', { class: 'tile', 'data-peer': id }, video, placeholder, label, muted);
-      tile = { el, video, label, muted, placeholder, videoProducerId: undefined };
+      tile = { el, video, label, muted, placeholder, videoProducerId: undefined, hangUp: null };
       tiles.set(id, tile);
       resizeObserver.observe(video);
     }
@@ -149,6 +152,15 @@ export function renderRoom(
         tile.el.dataset['feedState'] = feed.state;
         const text = feedStateText(feed);
         if (tile.placeholder.textContent !== text) tile.placeholder.textContent = text;
+      }
+      // A SIP call is an audio tile with a phone sign, its call state, and (for commanders) a hang-up.
+      const sipCall = peer.info.sip;
+      if (sipCall) {
+        tile.el.dataset['sipState'] = sipCall.state;
+        const key = client.lastDtmf?.peerId === peerId ? ` · ${t('sip.key')} ${client.lastDtmf.digit}` : '';
+        const text = sipTileText(sipCall) + key;
+        if (tile.placeholder.textContent !== text) tile.placeholder.textContent = text;
+        if (!tile.hangUp && (tile.hangUp = sip.hangUpButton(peerId))) tile.el.append(tile.hangUp);
       }
       tile.muted.hidden = !audioInfo?.paused;
       tile.el.classList.toggle('speaking', client.activeSpeaker === peerId);
