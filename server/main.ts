@@ -189,7 +189,7 @@ async function main(): Promise<void> {
     publicHttpsUrl = httpsUrl;
   }
   if (config.cluster) {
-    cluster = await Cluster.start({ redis: store.redis, rooms, settings: config.cluster, url: config.publicUrl ?? httpUrl, logger });
+    cluster = await Cluster.start({ redis: store.redis, rooms, settings: config.cluster, url: config.publicUrl ?? httpsUrl ?? httpUrl, logger });
   }
   if (config.rtmp) {
     // nginx asks us over loopback before it lets a push in.
