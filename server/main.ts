@@ -15,7 +15,7 @@ import { RtmpServer } from './feeds/rtmp-server.js';
 import { SourceStore } from './feeds/source-store.js';
 import { createApp } from './http/app.js';
 import { createLogger } from './logger.js';
-import { createMetrics, registerRecordingMetrics } from './metrics.js';
+import { createMetrics, registerClusterMetrics, registerRecordingMetrics } from './metrics.js';
 import { freeBytes } from './recording/disk-space.js';
 import { readOrganisationConfig } from './org/organisation-config.js';
 import { OrgStore } from './org/org-store.js';
@@ -189,7 +189,9 @@ async function main(): Promise<void> {
     publicHttpsUrl = httpsUrl;
   }
   if (config.cluster) {
-    cluster = await Cluster.start({ redis: store.redis, rooms, settings: config.cluster, url: config.publicUrl ?? httpsUrl ?? httpUrl, logger });
+    const started = await Cluster.start({ redis: store.redis, rooms, settings: config.cluster, url: config.publicUrl ?? httpsUrl ?? httpUrl, logger });
+    cluster = started;
+    registerClusterMetrics(metrics, { nodes: () => started.registry.nodes().length, pipes: () => started.span.pipeCount() });
   }
   if (config.rtmp) {
     // nginx asks us over loopback before it lets a push in.

@@ -141,6 +141,9 @@ describe('a room across two nodes, and failover when one dies', () => {
     expect(room).toMatchObject({ peers: 1, remotePeers: 1 });
     const pipes = (await mediaOverview(node2.url, admin2)).cluster?.pipes;
     expect(pipes).toEqual({ inbound: 1, outbound: 1 });
+    const metrics = await (await fetch(`${node2.url}/metrics`, { headers: { authorization: `Bearer ${admin2}` } })).text();
+    expect(metrics).toMatch(/^ecs_cluster_nodes 2$/m);
+    expect(metrics).toMatch(/^ecs_cluster_pipes\{direction="inbound"\} 1$/m);
   }, 120_000);
 
   it('node 2\'s media worker dies: its room is rebuilt and pulls node 1\'s media again', async () => {
