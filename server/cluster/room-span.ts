@@ -105,7 +105,8 @@ export class RoomSpan {
   async #pull(room: Room, node: string, peerId: string, producerId: string): Promise<void> {
     const router = room.router;
     const key = `${router.id}:${producerId}`;
-    if (!room.hasRemotePeer(peerId) || this.#pulling.has(key)) return;
+    // Announced again (another node opened the room): already piped in, so nothing to do.
+    if (!room.hasRemotePeer(peerId) || room.hasRemoteProducer(peerId, producerId) || this.#pulling.has(key)) return;
     this.#pulling.add(key);
     try {
       const transport = await this.#inboundTransport(router, room.id, node);

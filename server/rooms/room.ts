@@ -198,6 +198,10 @@ export class Room extends TypedEmitter<RoomEvents> {
     this.#peers.get(peerId)?.notify(notification);
   }
 
+  hasRemoteProducer(peerId: string, producerId: string): boolean {
+    return this.#remotes.get(peerId)?.producers.has(producerId) ?? false;
+  }
+
   hasRemotePeer(peerId: string): boolean {
     return this.#remotes.has(peerId);
   }

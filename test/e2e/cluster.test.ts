@@ -144,6 +144,19 @@ describe('a room across two nodes, and failover when one dies', () => {
     const metrics = await (await fetch(`${node2.url}/metrics`, { headers: { authorization: `Bearer ${admin2}` } })).text();
     expect(metrics).toMatch(/^ecs_cluster_nodes 2$/m);
     expect(metrics).toMatch(/^ecs_cluster_pipes\{direction="inbound"\} 1$/m);
+
+    // A third node opening the room makes both announce their members again: nothing is piped twice.
+    const routerOf = async (url: string) => (await mediaOverview(url, admin2)).rooms.find((r) => r.id === ROOM)?.router;
+    const before = [await routerOf(node1.url), await routerOf(node2.url)];
+    const pub = new Redis(redis.url);
+    try {
+      await pub.publish('cluster:events', JSON.stringify({ type: 'roomOpened', node: 'node-3', roomId: ROOM }));
+    } finally {
+      pub.disconnect();
+    }
+    await new Promise((r) => setTimeout(r, 2000));
+    expect([await routerOf(node1.url), await routerOf(node2.url)]).toEqual(before);
+    expect((await mediaOverview(node2.url, admin2)).cluster?.pipes).toEqual({ inbound: 1, outbound: 1 });
   }, 120_000);
 
   it('node 2\'s media worker dies: its room is rebuilt and pulls node 1\'s media again', async () => {
