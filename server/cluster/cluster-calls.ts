@@ -18,6 +18,7 @@ export interface CallReach {
   answer(callId: string, accept: boolean, by: PublicUser): Promise<{ roomId: string; roomName: string } | undefined>;
 }
 
+/** Calls and the roster's presence across nodes, through the socket.io Redis adapter. */
 export class ClusterCalls implements CallReach {
   readonly #io: Server;
   readonly #logger: Logger;
@@ -51,6 +52,19 @@ export class ClusterCalls implements CallReach {
       devices: sockets.length,
       notify: (n: Notification) => void this.#io.to(userRoom(userId)).emit(SocketEvent.Notification, n),
     };
+  }
+
+  /** Users with a socket on any node, and the rooms those sockets are in. */
+  async online(): Promise<Map<string, string[]>> {
+    const byUser = new Map<string, string[]>();
+    for (const socket of await this.#io.fetchSockets()) {
+      const data = socket.data as { user?: { id?: unknown }; roomId?: unknown } | undefined;
+      if (typeof data?.user?.id !== 'string') continue;
+      const rooms = byUser.get(data.user.id) ?? [];
+      if (typeof data.roomId === 'string' && !rooms.includes(data.roomId)) rooms.push(data.roomId);
+      byUser.set(data.user.id, rooms);
+    }
+    return byUser;
   }
 
   async answer(callId: string, accept: boolean, by: PublicUser) {

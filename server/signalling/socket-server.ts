@@ -20,6 +20,8 @@ import { Session } from './session.js';
 
 interface SocketData {
   user: PublicUser;
+  /** The room the session is in, readable from other nodes (cluster roster). */
+  roomId?: string | undefined;
 }
 
 type Ack = (reply: unknown) => void;
@@ -95,6 +97,7 @@ export function createSocketServer(deps: {
         if (method !== 'joinRoom' && method !== 'leaveRoom') await session.settled();
         const handler = handlers[method as RequestMethod] as (s: Session, d: unknown) => Promise<unknown>;
         reply({ ok: true, data: await handler(session, data.data) });
+        (socket.data as SocketData).roomId = session.room?.id;
         metrics.signallingRequests.inc({ method, outcome: 'ok' });
       } catch (err) {
         const error = toErrorBody(err, log, { method });

@@ -109,6 +109,12 @@ describe('a room across two nodes, and failover when one dies', () => {
         return inReply || two.heard.some((n) => n.type === 'peerJoined' && (n.data as { peer: { id: string } }).peer.id === peerOne);
       }, 5000);
       await waitFor('node 1 hears of node 2\'s member', () => one.heard.some((n) => n.type === 'peerJoined' && (n.data as { peer: { user: { username: string } } }).peer.user.username === 'county01'), 5000);
+      // The roster on node 1 shows the member connected to node 2 as online, in the room.
+      const roster = (await (await fetch(`${node1.url}/api/roster`, { headers: { authorization: `Bearer ${await login(node1.url, 'commander', 'commander123')}` } })).json()) as {
+        people: { user: { username: string }; online: boolean; roomIds: string[] }[];
+      };
+      expect(roster.people.find((p) => p.user.username === 'county01')).toMatchObject({ online: true, roomIds: [ROOM] });
+      expect(roster.people.find((p) => p.user.username === 'county02')).toMatchObject({ online: false });
       const sent = await request(two.socket, 'dispatchMessage', { to: { kind: 'all' }, text: '跨节点调度 across nodes' });
       expect(sent).toMatchObject({ ok: true, data: { delivered: 1 } });
       await waitFor('the message on node 1', () => one.heard.some((n) => n.type === 'message' && (n.data as { text: string }).text === '跨节点调度 across nodes'), 5000);
