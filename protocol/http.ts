@@ -120,5 +120,7 @@ export type WallLayout = z.infer<typeof WallLayout>;
 
 export const ClientConfig = z.object({
   map: z.object({ tileUrl: z.string().optional(), center: z.tuple([z.number(), z.number()]) }),
+  /** In a cluster: every node's URL, the serving node's first; a client whose node is unreachable goes to the next. */
+  clusterNodes: z.array(z.string().url()).optional(),
 });
 export type ClientConfig = z.infer<typeof ClientConfig>;

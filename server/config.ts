@@ -48,6 +48,12 @@ const EnvSchema = z.object({
   /** Below this much free space on the recording disk, recording stops (and does not start). */
   RECORDING_MIN_FREE_MB: z.coerce.number().min(0).default(500),
   RECORDING_DISK_CHECK_MS: z.coerce.number().int().min(100).default(1000),
+  /** Cluster (with REDIS_URL): this node's name, the other nodes' URLs for clients, the pipe address, liveness. */
+  NODE_ID: z.string().regex(/^[A-Za-z0-9._-]{1,64}$/).optional(),
+  CLUSTER_NODES: z.string().optional(),
+  CLUSTER_PIPE_IP: z.string().ip().optional(),
+  CLUSTER_HEARTBEAT_MS: z.coerce.number().int().min(100).default(1000),
+  CLUSTER_NODE_TTL_MS: z.coerce.number().int().min(300).default(4000),
   /** The SIP gateway (Kamailio edge + the server's user agent): "true" to run it. */
   SIP_ENABLED: z.enum(['true', 'false', '1', '0']).default('false').transform((v) => v === 'true' || v === '1'),
   SIP_HOST: z.string().default('0.0.0.0'),
@@ -147,6 +153,16 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
     map: { tileUrl: e.MAP_TILE_URL, center: e.MAP_CENTER.split(',').map(Number) as [number, number] },
     /** Where phones reach this server, for join links; the LAN HTTPS address when unset. */
     publicUrl: e.PUBLIC_URL?.replace(/\/$/, ''),
+    /** Only with an external Redis: the embedded one is this node's alone. */
+    cluster: e.REDIS_URL
+      ? {
+          nodeId: e.NODE_ID,
+          nodes: (e.CLUSTER_NODES ?? '').split(',').map((u) => u.trim().replace(/\/$/, '')).filter((u) => u !== ''),
+          pipeIp: e.CLUSTER_PIPE_IP ?? (listensEverywhere ? (e.MEDIA_ANNOUNCED_IP ?? lanAddress() ?? '127.0.0.1') : e.MEDIA_LISTEN_IP),
+          heartbeatMs: e.CLUSTER_HEARTBEAT_MS,
+          nodeTtlMs: e.CLUSTER_NODE_TTL_MS,
+        }
+      : undefined,
     logLevel: e.LOG_LEVEL,
   };
 }

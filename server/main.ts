@@ -15,7 +15,7 @@ import { RtmpServer } from './feeds/rtmp-server.js';
 import { SourceStore } from './feeds/source-store.js';
 import { createApp } from './http/app.js';
 import { createLogger } from './logger.js';
-import { createMetrics, registerRecordingMetrics } from './metrics.js';
+import { createMetrics, registerClusterMetrics, registerRecordingMetrics } from './metrics.js';
 import { freeBytes } from './recording/disk-space.js';
 import { readOrganisationConfig } from './org/organisation-config.js';
 import { OrgStore } from './org/org-store.js';
@@ -41,6 +41,10 @@ import { SipGateway } from './sip/sip-gateway.js';
 import { RoomNumbers } from './sip/room-numbers.js';
 import { readSipSettings } from '../sip/settings.js';
 import { connectRedis } from './store/redis-connection.js';
+import { Cluster } from './cluster/cluster.js';
+import { createAdapter } from '@socket.io/redis-adapter';
+import type { Server } from 'socket.io';
+import { ClusterCalls } from './cluster/cluster-calls.js';
 
 const projectRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
@@ -113,6 +117,7 @@ async function main(): Promise<void> {
     isActive: (id) => recordings.isActive(id),
   });
   const presence = new Presence();
+  let cluster: Cluster | undefined;
   let publicHttpsUrl: string | undefined;
   const app = createApp({
     accounts, tokens, roomStore, rooms, audit, metrics, logger, pool, routerCapabilities, presence,
@@ -121,7 +126,13 @@ async function main(): Promise<void> {
     recordingsRoot,
     replay: { access: new IncidentAccess(incidents, roomStore, () => orgTree), incidentRecording, recordingStore, timeline, audit, recordingsRoot },
     roomNumbers,
-    clientConfig: { map: { center: config.map.center, ...(config.map.tileUrl ? { tileUrl: config.map.tileUrl } : {}) } },
+    clientConfig: {
+      map: { center: config.map.center, ...(config.map.tileUrl ? { tileUrl: config.map.tileUrl } : {}) },
+      // Read at each request: the registry's live nodes change.
+      get clusterNodes() {
+        return cluster?.nodeUrls();
+      },
+    },
     orgTree: () => orgTree,
     feedDeps: { sources, feeds, rtmpPushBase },
     metricsToken: config.metricsToken,
@@ -129,6 +140,8 @@ async function main(): Promise<void> {
     onIncidentClosed: (incident, by) => incidentRecording.closed(incident, by),
     publicUrl: (req) => config.publicUrl ?? publicHttpsUrl ?? `${req.protocol}://${req.get('host') ?? 'localhost'}`,
     webRoot: path.join(projectRoot, 'web-client/dist'),
+    cluster: () => cluster?.overview(),
+    clusterPresence: () => clusterCalls?.online(),
   });
   const servers: http.Server[] = [http.createServer(app)];
   const hasTls = existsSync(config.https.certPath) && existsSync(config.https.keyPath);
@@ -144,13 +157,23 @@ async function main(): Promise<void> {
         rooms, roomStore, accounts, orgTree: () => orgTree, audit, logger, registry: metrics.registry,
       })
     : undefined;
+  const calls = new CallRegistry();
+  let clusterCalls: ClusterCalls | undefined;
   const handlers = createRequestHandlers({
-    rooms, roomStore, orgTree: () => orgTree, audit, positions, messages, markers, presence, calls: new CallRegistry(), feeds, sources, recordings, timeline, sip,
+    rooms, roomStore, orgTree: () => orgTree, audit, positions, messages, markers, presence, calls, feeds, sources, recordings, timeline, sip,
+    callReach: () => clusterCalls,
   });
   const io = createSocketServer({
     servers, tokens, handlers, metrics, logger, presence,
     onDisconnect: async (session) => void (await handlers.leaveRoom(session, {})),
+    ...(config.cluster ? { allowedOrigins: () => cluster?.nodeUrls() ?? [] } : {}),
   });
+  if (config.cluster) {
+    const sub = store.redis.duplicate();
+    sub.on('error', (err) => logger.warn({ err: err.message }, 'socket.io redis adapter connection error'));
+    io.adapter(createAdapter(store.redis.duplicate(), sub, { requestsTimeout: 3000 }));
+    clusterCalls = new ClusterCalls(io as unknown as Server, calls, logger);
+  }
 
   const listen = (server: http.Server, host: string, port: number) =>
     new Promise<number>((resolve, reject) => {
@@ -165,6 +188,11 @@ async function main(): Promise<void> {
     const host = config.https.host === '0.0.0.0' || config.https.host === '::' ? (lanAddress() ?? 'localhost') : config.https.host;
     httpsUrl = `https://${host}:${port}`;
     publicHttpsUrl = httpsUrl;
+  }
+  if (config.cluster) {
+    const started = await Cluster.start({ redis: store.redis, rooms, settings: config.cluster, url: config.publicUrl ?? httpsUrl ?? httpUrl, logger });
+    cluster = started;
+    registerClusterMetrics(metrics, { nodes: () => started.registry.nodes().length, pipes: () => started.span.pipeCount() });
   }
   if (config.rtmp) {
     // nginx asks us over loopback before it lets a push in.
@@ -193,6 +221,7 @@ async function main(): Promise<void> {
     feeds.closeAll();
     rtmp?.stop();
     rooms.closeAll();
+    await cluster?.stop().catch((err: unknown) => logger.error({ err }, 'leaving the cluster failed'));
     pool.close();
     for (const s of servers) s.close();
     await store.close();

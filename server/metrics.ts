@@ -43,3 +43,21 @@ export function registerRecordingMetrics(metrics: Metrics, source: { active: () 
     },
   });
 }
+
+/** With REDIS_URL: how many nodes this node sees alive, and its PipeTransports to them. */
+export function registerClusterMetrics(metrics: Metrics, source: { nodes: () => number; pipes: () => { inbound: number; outbound: number } }): void {
+  new client.Gauge({
+    name: 'ecs_cluster_nodes', help: 'Live cluster nodes seen by this node (itself included)', registers: [metrics.registry],
+    collect() {
+      this.set(source.nodes());
+    },
+  });
+  new client.Gauge({
+    name: 'ecs_cluster_pipes', help: 'PipeTransports to other nodes, by direction', labelNames: ['direction'], registers: [metrics.registry],
+    collect() {
+      const { inbound, outbound } = source.pipes();
+      this.set({ direction: 'inbound' }, inbound);
+      this.set({ direction: 'outbound' }, outbound);
+    },
+  });
+}

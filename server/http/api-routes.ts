@@ -19,6 +19,8 @@ import { requireAuth, requireRole, type AuthedRequest } from './auth-middleware.
 import { parseBody } from './http-errors.js';
 
 export interface ApiDeps {
+  /** In a cluster: users connected to any node, with the rooms they are in. */
+  clusterPresence?: () => Promise<Map<string, string[]>> | undefined;
   accounts: AccountStore;
   tokens: TokenService;
   roomStore: RoomStore;
@@ -78,7 +80,14 @@ export function apiRoutes(deps: ApiDeps): Router {
     const user = userOf(req);
     const tree = orgTree();
     const people = user.incidentId ? [] : (await accounts.all()).filter((a) => tree.canAccess(user.orgUnitId, a.orgUnitId));
-    res.json({ people: people.map((p) => ({ user: p, ...deps.presence.status(p.id) })) });
+    const elsewhere = await deps.clusterPresence?.()?.catch(() => undefined);
+    res.json({
+      people: people.map((p) => {
+        const here = deps.presence.status(p.id);
+        const there = elsewhere?.get(p.id);
+        return there ? { user: p, online: true, roomIds: [...new Set([...here.roomIds, ...there])] } : { user: p, ...here };
+      }),
+    });
   });
 
   router.get('/me', (req, res) => {

@@ -11,12 +11,12 @@ import { apiRoutes, type ApiDeps } from './api-routes.js';
 import { feedHooks } from '../feeds/feed-hooks.js';
 import { feedRoutes, type FeedRouteDeps } from '../feeds/feed-routes.js';
 import { errorHandler } from './http-errors.js';
-import { opsRoutes } from './ops-routes.js';
+import { opsRoutes, type ClusterOverview } from './ops-routes.js';
 import type { WorkerPool } from '../../media/worker-pool.js';
 
 export function createApp(
   deps: ApiDeps &
-    IncidentDeps & { replay: IncidentRecordingRouteDeps } & { feedDeps: Omit<FeedRouteDeps, 'orgTree' | 'audit' | 'tokens'> } & { logger: Logger; metricsToken: string | undefined; pool: WorkerPool; webRoot: string },
+    IncidentDeps & { replay: IncidentRecordingRouteDeps } & { feedDeps: Omit<FeedRouteDeps, 'orgTree' | 'audit' | 'tokens'> } & { logger: Logger; metricsToken: string | undefined; pool: WorkerPool; webRoot: string; cluster?: () => ClusterOverview | undefined },
 ): express.Express {
   const app = express();
   app.disable('x-powered-by');

@@ -9,7 +9,14 @@ import type { RoomManager } from '../rooms/room-manager.js';
 import type { WorkerPool } from '../../media/worker-pool.js';
 
 /** Health, Prometheus metrics and a media overview for operators. */
-export function opsRoutes(deps: { metrics: Metrics; metricsToken: string | undefined; tokens: TokenService; rooms: RoomManager; pool: WorkerPool; audit: AuditLog; feedDeps: { feeds: FeedManager } }): Router {
+/** This node's view of the cluster (admin overview). */
+export interface ClusterOverview {
+  nodeId: string;
+  nodes: { id: string; url: string }[];
+  pipes: { inbound: number; outbound: number };
+}
+
+export function opsRoutes(deps: { metrics: Metrics; metricsToken: string | undefined; tokens: TokenService; rooms: RoomManager; pool: WorkerPool; audit: AuditLog; feedDeps: { feeds: FeedManager }; cluster?: () => ClusterOverview | undefined }): Router {
   const { metrics, metricsToken, tokens, rooms, pool, audit } = deps;
   const requireAdmin = (authorization: string | undefined) => {
     const header = authorization ?? '';
@@ -50,10 +57,11 @@ export function opsRoutes(deps: { metrics: Metrics; metricsToken: string | undef
     res.json({
       workers: pool.workers().map((w) => ({ index: w.index, pid: w.worker.pid, routers: w.routers, closed: w.worker.closed })),
       rooms: rooms.liveRooms().map((r) => ({
-        id: r.id, peers: r.size, consumers: r.consumerCount(), workerPid: r.workerPid,
+        id: r.id, peers: r.size, remotePeers: r.remotePeerCount(), consumers: r.consumerCount(), workerPid: r.workerPid,
         // Everything open in the room's router, including SIP legs and the SIP mixer.
         router: r.routerCounts(), sipCalls: r.sipCount(),
       })),
+      ...(deps.cluster ? { cluster: deps.cluster() } : {}),
     });
   });
 

@@ -11,6 +11,7 @@ import type { WorkerPool } from '../../media/worker-pool.js';
 import type { FloorEvent } from '../ptt/floor-control.js';
 import { TalkGroup, type PttDeps } from '../ptt/talk-group.js';
 import { Peer, type Notify } from './peer.js';
+import { RemotePeer } from './remote-peer.js';
 import type { RoomDefinition } from './room-store.js';
 import { SipPeer } from './sip-peer.js';
 import { TypedEmitter } from '../../media/typed-emitter.js';
@@ -25,10 +26,17 @@ export interface RoomProducer {
 type RoomEvents = {
   /** A producer was added (a person published, or a feed's track was piped in); it closes by itself. */
   producer: [RoomProducer];
+  /** A member joined or left through this node's signalling (not a feed, not another node's member). */
+  localPeerJoined: [Peer];
+  localPeerLeft: [peerId: string];
+  localProducerMuted: [{ peerId: string; producerId: string; muted: boolean }];
   /** The talk group's floor changed (after its media was gated). */
   floor: [FloorState];
   activeSpeaker: [peerId: string];
-  /** The room's media was rebuilt on another worker: media made outside the peers (SIP legs) is gone. */
+  /**
+   * The room's media was rebuilt on another worker: media made outside the peers (SIP legs) is gone,
+   * and so is what was piped in from other nodes.
+   */
   mediaRebuilt: [];
   closed: [];
 };
@@ -43,6 +51,10 @@ export class Room extends TypedEmitter<RoomEvents> {
   readonly #peers = new Map<string, Peer>();
   /** Camera feeds shown in this room: peers without a socket, whose producers are piped in. */
   readonly #feeds = new Map<string, FeedPeer>();
+  /** Members connected to other nodes of the cluster. */
+  readonly #remotes = new Map<string, RemotePeer>();
+  /** Carries a notification to a member on another node (set by the cluster). */
+  #relay: ((node: string, peerId: string, notification: Notification) => void) | undefined;
   /** SIP calls in this room: peers without a socket, each with one audio producer from its leg. */
   readonly #sips = new Map<string, SipPeer>();
   #media: MediaRoom;
@@ -107,10 +119,11 @@ export class Room extends TypedEmitter<RoomEvents> {
     if (this.#closed) throw new AppError(ErrorCode.InvalidState, 'room closed');
     const id = randomUUID();
     const peer = new Peer(id, user, notify, this.#newParticipant(id));
-    const others = [...this.#peers.values()].map((p) => p.info());
+    const others = [...this.#peers.values(), ...this.#remotes.values()].map((p) => p.info());
     this.#peers.set(id, peer);
     this.#talkGroup?.add(id, user);
     this.#broadcast({ type: 'peerJoined', data: { peer: peer.info() } }, id);
+    this.emit('localPeerJoined', peer);
     // The observer only speaks on a change: a newcomer is told who is speaking now.
     const speaking = this.#activeSpeaker;
     if (speaking && this.#peers.has(speaking)) setImmediate(() => peer.notify({ type: 'activeSpeaker', data: { peerId: speaking } }));
@@ -139,10 +152,97 @@ export class Room extends TypedEmitter<RoomEvents> {
     this.#media.removeParticipant(peerId);
     this.#broadcast({ type: 'peerLeft', data: { peerId } });
     this.#talkGroup?.remove(peerId);
+    this.emit('localPeerLeft', peerId);
+  }
+
+  isLocalPeer(peerId: string): boolean {
+    return this.#peers.has(peerId);
+  }
+
+  // --- Members on other nodes (cluster): like feeds, peers without a socket here whose producers are piped in.
+
+  addRemotePeer(node: string, peerId: string, user: PublicUser): void {
+    if (this.#closed || this.#remotes.has(peerId) || this.#peers.has(peerId)) return;
+    const remote = new RemotePeer(peerId, user, node);
+    this.#remotes.set(peerId, remote);
+    this.#broadcast({ type: 'peerJoined', data: { peer: remote.info() } });
+  }
+
+  /** Whether a local member muted this producer (not a talk group's gating). */
+  isMutedLocally(peerId: string, producerId: string): boolean {
+    return this.#peers.get(peerId)?.muted.has(producerId) ?? false;
+  }
+
+  /**
+   * A remote member muted or unmuted: told to the clients here. The piped producer itself is not paused:
+   * the owner's node already stops its media at the source, and resumes it there.
+   */
+  setRemoteMuted(peerId: string, producerId: string, muted: boolean): void {
+    const remote = this.#remotes.get(peerId);
+    if (!remote?.producers.has(producerId)) return;
+    if (muted) remote.muted.add(producerId);
+    else remote.muted.delete(producerId);
+    this.#broadcast({ type: 'producerPaused', data: { peerId, producerId, paused: muted } });
+  }
+
+  remotePeerCount(): number {
+    return this.#remotes.size;
+  }
+
+  relayToRemotePeers(relay: (node: string, peerId: string, notification: Notification) => void): void {
+    this.#relay = relay;
+  }
+
+  /** A notification relayed from another node for one of this node's members. */
+  notifyLocalPeer(peerId: string, notification: Notification): void {
+    this.#peers.get(peerId)?.notify(notification);
+  }
+
+  hasRemoteProducer(peerId: string, producerId: string): boolean {
+    return this.#remotes.get(peerId)?.producers.has(producerId) ?? false;
+  }
+
+  hasRemotePeer(peerId: string): boolean {
+    return this.#remotes.has(peerId);
+  }
+
+  addRemoteProducer(peerId: string, producer: types.Producer<ProducerAppData>, muted = false): void {
+    const remote = this.#remotes.get(peerId);
+    if (!remote || producer.closed || remote.producers.has(producer.id)) {
+      producer.close();
+      return;
+    }
+    this.#media.adoptPipedProducer(producer);
+    remote.producers.set(producer.id, producer);
+    if (muted) remote.muted.add(producer.id);
+    producer.observer.on('close', () => {
+      remote.producers.delete(producer.id);
+      remote.muted.delete(producer.id);
+      if (this.#remotes.get(peerId) === remote) this.#broadcast({ type: 'producerRemoved', data: { peerId, producerId: producer.id } });
+    });
+    this.#broadcast({ type: 'producerAdded', data: { peerId, producer: { ...producerInfo(producer, producer.appData.source), paused: muted } } });
+    this.emit('producer', { producer, peerId, user: remote.user });
+  }
+
+  removeRemoteProducer(peerId: string, producerId: string): void {
+    this.#remotes.get(peerId)?.producers.get(producerId)?.close();
+  }
+
+  removeRemotePeer(peerId: string): void {
+    const remote = this.#remotes.get(peerId);
+    if (!remote) return;
+    this.#remotes.delete(peerId);
+    for (const producer of remote.producers.values()) producer.close();
+    this.#broadcast({ type: 'peerLeft', data: { peerId } });
+  }
+
+  /** The node is gone (or its room closed): its members leave this room. */
+  removeRemotePeersOf(node: string): void {
+    for (const remote of [...this.#remotes.values()]) if (remote.node === node) this.removeRemotePeer(remote.id);
   }
 
   peers(): PeerInfo[] {
-    return [...this.#peers.values(), ...this.#feeds.values(), ...this.#sips.values()].map((p) => p.info());
+    return [...this.#peers.values(), ...this.#feeds.values(), ...this.#sips.values(), ...this.#remotes.values()].map((p) => p.info());
   }
 
   get router(): types.Router {
@@ -184,6 +284,7 @@ export class Room extends TypedEmitter<RoomEvents> {
     return [
       ...[...this.#peers.values()].flatMap((peer) => peer.media.producers().map((producer) => ({ producer, peerId: peer.id, user: peer.user }))),
       ...[...this.#feeds.values()].flatMap((feed) => [...feed.producers.values()].map((producer) => ({ producer, peerId: feed.id, user: feed.user }))),
+      ...[...this.#remotes.values()].flatMap((r) => [...r.producers.values()].map((producer) => ({ producer, peerId: r.id, user: r.user }))),
       ...[...this.#sips.values()].flatMap((sip) => (sip.producer && !sip.producer.closed ? [{ producer: sip.producer, peerId: sip.id, user: sip.user }] : [])),
     ];
   }
@@ -299,6 +400,7 @@ export class Room extends TypedEmitter<RoomEvents> {
     else peer.muted.delete(producerId);
     await this.#sync(peer, producer);
     this.#broadcast({ type: 'producerPaused', data: { peerId: peer.id, producerId, paused } }, peer.id);
+    this.emit('localProducerMuted', { peerId: peer.id, producerId, muted: paused });
   }
 
   async consume(peer: Peer, producerId: string, displayHeight?: number): Promise<ResponseData['consume']> {
@@ -335,6 +437,7 @@ export class Room extends TypedEmitter<RoomEvents> {
     for (const peer of this.#peers.values()) peer.media.close();
     this.#peers.clear();
     this.#feeds.clear();
+    this.#remotes.clear();
     this.#sips.clear();
     this.#media.close();
     this.emit('closed');
@@ -443,12 +546,18 @@ export class Room extends TypedEmitter<RoomEvents> {
       peer.notify(notification);
       n++;
     }
+    for (const remote of this.#remotes.values()) {
+      if (!this.#relay || !matches(remote.user)) continue;
+      this.#relay(remote.node, remote.id, notification);
+      n++;
+    }
     return n;
   }
 
-  /** Tells every other peer something one peer did (positions, messages). */
+  /** Tells every other peer something one peer did (positions, messages), members on other nodes too. */
   notifyOthers(peerId: string, notification: Notification): void {
     this.#broadcast(notification, peerId);
+    for (const remote of this.#remotes.values()) if (remote.id !== peerId) this.#relay?.(remote.node, remote.id, notification);
   }
 
   #broadcast(notification: Notification, exceptPeerId?: string): void {

@@ -19,6 +19,7 @@ import type { SipGateway } from '../sip/sip-gateway.js';
 import type { RecordingManager } from '../recording/recording-manager.js';
 import type { IncidentTimeline } from '../timeline/incident-timeline.js';
 import type { Presence } from './presence.js';
+import type { CallReach } from '../cluster/cluster-calls.js';
 import type { Session } from './session.js';
 
 export interface HandlerDeps {
@@ -35,6 +36,8 @@ export interface HandlerDeps {
   sources: SourceStore;
   recordings: RecordingManager;
   timeline: IncidentTimeline;
+  /** In a cluster: calls to people connected to other nodes (unset on a single node). */
+  callReach?: () => CallReach | undefined;
   /** Absent when SIP_ENABLED is off. */
   sip: SipGateway | undefined;
 }

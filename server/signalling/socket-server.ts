@@ -20,6 +20,8 @@ import { Session } from './session.js';
 
 interface SocketData {
   user: PublicUser;
+  /** The room the session is in, readable from other nodes (cluster roster). */
+  roomId?: string | undefined;
 }
 
 type Ack = (reply: unknown) => void;
@@ -33,6 +35,8 @@ export function createSocketServer(deps: {
   presence: Presence;
   metrics: Metrics;
   logger: Logger;
+  /** In a cluster: the other nodes' pages may connect here (their clients fail over to this node). */
+  allowedOrigins?: () => string[];
 }): Server {
   const { tokens, handlers, metrics, logger } = deps;
   const io = new Server<Record<string, never>, Record<string, never>, Record<string, never>, SocketData>({
@@ -41,6 +45,9 @@ export function createSocketServer(deps: {
     pingInterval: 5_000,
     pingTimeout: 5_000,
     serveClient: false,
+    ...(deps.allowedOrigins
+      ? { cors: { origin: (origin: string | undefined, done: (err: Error | null, allow?: boolean) => void) => done(null, origin !== undefined && deps.allowedOrigins!().includes(origin)) } }
+      : {}),
   });
   for (const server of deps.servers) io.attach(server);
 
@@ -64,6 +71,8 @@ export function createSocketServer(deps: {
     const limiter = new RateLimiter(50, 200);
     metrics.connectedSockets.inc();
     deps.presence.add(session);
+    // Reachable by user on any node (calls in a cluster).
+    void socket.join(`user:${user.id}`);
 
     socket.on(SocketEvent.Request, async (envelope: unknown, ack: unknown) => {
       if (typeof ack !== 'function') return; // a request nobody waits for gets no work
@@ -88,6 +97,7 @@ export function createSocketServer(deps: {
         if (method !== 'joinRoom' && method !== 'leaveRoom') await session.settled();
         const handler = handlers[method as RequestMethod] as (s: Session, d: unknown) => Promise<unknown>;
         reply({ ok: true, data: await handler(session, data.data) });
+        (socket.data as SocketData).roomId = session.room?.id;
         metrics.signallingRequests.inc({ method, outcome: 'ok' });
       } catch (err) {
         const error = toErrorBody(err, log, { method });

@@ -2,7 +2,7 @@ import type { Incident, LoginResponse, RoomMode } from '../../protocol/http.js';
 import { renderConsole } from './console/console-view.js';
 import { currentLang, setLang, t, type MessageKey } from './i18n.js';
 import { installDiagnostics, marks } from './diagnostics.js';
-import { routerCapabilities } from './api.js';
+import { clientConfig, routerCapabilities } from './api.js';
 import { DeviceCache } from './device-cache.js';
 import { CAMERA_CONSTRAINTS, RoomClient } from './room-client.js';
 import { SignallingClient } from './signalling-client.js';
@@ -179,6 +179,8 @@ async function enterRoom(roomId: string, roomName: string, mode: RoomMode, comma
 function connectSignalling(token: string): SignallingClient {
   if (signalling) return signalling;
   const connection = new SignallingClient(token);
+  // A cluster lists its nodes: if this one goes down, the connection moves to another with the same token.
+  void clientConfig(token).then((c) => connection.useNodes(c.clusterNodes ?? []), () => undefined);
   connection.socket.once('connect', () => (marks['connected'] ??= performance.now()));
   connection.socket.on('connect_error', (err) => {
     const code = (err as Error & { data?: { code?: string } }).data?.code;

@@ -10,10 +10,14 @@ import {
 } from '../../protocol/signalling.js';
 
 const REQUEST_TIMEOUT_MS = 10_000;
+/** In a cluster, this many failed reconnects in a row (about a second) send the client to the next node. */
+const FAILOVER_AFTER = 3;
 
 /** The browser's side of the wire protocol: typed requests with replies, and pushed notifications. */
 export class SignallingClient {
   readonly socket: Socket;
+  #nodes: string[] = [];
+  #failed = 0;
 
   constructor(token: string) {
     this.socket = io({
@@ -24,6 +28,35 @@ export class SignallingClient {
       randomizationFactor: 0.3,
       reconnectionDelayMax: 2000,
     });
+    this.socket.on('connect', () => (this.#failed = 0));
+    this.socket.io.on('reconnect_error', () => {
+      if (++this.#failed < FAILOVER_AFTER || this.#nodes.length < 2) return;
+      this.#failed = 0;
+      this.#failOver();
+    });
+  }
+
+  /** The cluster's nodes (ClientConfig.clusterNodes): where to go when this node stays unreachable. */
+  useNodes(urls: string[]): void {
+    this.#nodes = urls;
+  }
+
+  /** The node this connection talks to (its origin). */
+  get node(): string {
+    return new URL(this.#manager.uri).origin;
+  }
+
+  get #manager(): { uri: string } {
+    // socket.io's Manager opens each (re)connection to its `uri`; changing it moves the next attempt.
+    return this.socket.io as unknown as { uri: string };
+  }
+
+  #failOver(): void {
+    const current = this.node;
+    const next = this.#nodes[(this.#nodes.indexOf(current) + 1) % this.#nodes.length]!;
+    if (next === current) return;
+    console.warn(`signalling: ${current} unreachable; trying ${next}`);
+    this.#manager.uri = next;
   }
 
   async request<M extends RequestMethod>(method: M, data: RequestData<M>): Promise<ResponseData[M]> {

@@ -1,5 +1,5 @@
 import type { Incident, LoginResponse } from '../../../protocol/http.js';
-import { ApiError, joinWithLink, listIncidents, routerCapabilities } from '../api.js';
+import { ApiError, clientConfig, joinWithLink, listIncidents, routerCapabilities } from '../api.js';
 import { DeviceCache } from '../device-cache.js';
 import { installDiagnostics } from '../diagnostics.js';
 import { currentLang, setLang, t } from '../i18n.js';
@@ -35,6 +35,8 @@ function takeJoinToken(): string | undefined {
 function start(session: LoginResponse): void {
   localStorage.setItem(SESSION_KEY, JSON.stringify(session));
   const signalling = new SignallingClient(session.token);
+  // In a cluster: if this node goes down, the phone moves to another node with the same token.
+  clientConfig(session.token).then((c) => signalling.useNodes(c.clusterNodes ?? []), () => undefined);
   signalling.socket.on('connect_error', (err) => {
     const code = (err as Error & { data?: { code?: string } }).data?.code;
     if (code === 'TOKEN_EXPIRED' || code === 'INVALID_TOKEN') {
