@@ -5,6 +5,7 @@
 import * as mediasoup from 'mediasoup';
 import type { types } from 'mediasoup';
 import { LiteTransport, type LiteCertificate } from './lite-transport.js';
+import { ReceiveCounter } from './receive-counter.js';
 import type { Vp8Frame } from './vp8-clip.js';
 
 const VIDEO_PT = 96;
@@ -41,28 +42,15 @@ export class BaselineEndpoint {
   readonly ssrc = Math.floor(Math.random() * 0xfffffff0) + 1;
   #seq = 0;
   producer: types.Producer | undefined;
-  received = 0;
-  lost = 0;
-  readonly #lastSeq = new Map<number, number>();
+  readonly received = new ReceiveCounter();
   readonly #consumers: types.Consumer[] = [];
-  readonly #shownSsrcs = new Set<number>();
 
   constructor(
     private readonly router: types.Router,
     private readonly send: { server: types.WebRtcTransport; lite: LiteTransport },
     private readonly recv: { server: types.WebRtcTransport; lite: LiteTransport },
   ) {
-    recv.lite.onRtp = (p) => {
-      if (!this.#shownSsrcs.has(p.ssrc)) return;
-      this.received++;
-      const last = this.#lastSeq.get(p.ssrc);
-      if (last !== undefined) {
-        const gap = (p.seq - last + 0x10000) & 0xffff;
-        if (gap === 0 || gap >= 0x8000) return;
-        if (gap > 1) this.lost += gap - 1;
-      }
-      this.#lastSeq.set(p.ssrc, p.seq);
-    };
+    recv.lite.onRtp = (p) => this.received.count(p.ssrc, p.seq);
   }
 
   async publish(): Promise<void> {
@@ -82,7 +70,7 @@ export class BaselineEndpoint {
     const consumer = await this.recv.server.consume({ producerId: producer.id, rtpCapabilities: this.router.rtpCapabilities });
     this.#consumers.push(consumer);
     const ssrc = consumer.rtpParameters.encodings?.[0]?.ssrc;
-    if (ssrc !== undefined) this.#shownSsrcs.add(ssrc);
+    if (ssrc !== undefined) this.received.show(ssrc);
   }
 
   get consumerCount(): number {
@@ -97,9 +85,7 @@ export class BaselineEndpoint {
   }
 
   resetStats(): void {
-    this.received = 0;
-    this.lost = 0;
-    this.#lastSeq.clear();
+    this.received.reset();
   }
 
   close(): void {

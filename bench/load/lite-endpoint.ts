@@ -13,28 +13,11 @@ import {
   type ResponseData,
 } from '../../protocol/signalling.js';
 import { LiteTransport, type LiteCertificate } from './lite-transport.js';
+import { ReceiveCounter } from './receive-counter.js';
 import type { Vp8Frame } from './vp8-clip.js';
 
 const VIDEO_PT = 96;
 const REQUEST_TIMEOUT_MS = 20_000;
-
-/** Per received stream: packets counted and losses inferred from sequence-number gaps. */
-class StreamCounter {
-  received = 0;
-  lost = 0;
-  #lastSeq: number | undefined;
-
-  add(seq: number): void {
-    this.received++;
-    if (this.#lastSeq !== undefined) {
-      const gap = (seq - this.#lastSeq + 0x10000) & 0xffff;
-      // A gap under half the sequence space is loss; anything else is a late or repeated packet.
-      if (gap > 1 && gap < 0x8000) this.lost += gap - 1;
-      if (gap === 0 || gap >= 0x8000) return;
-    }
-    this.#lastSeq = seq;
-  }
-}
 
 export interface EndpointStats {
   received: number;
@@ -44,9 +27,8 @@ export interface EndpointStats {
 }
 
 export class LiteEndpoint {
-  readonly #counters = new Map<number, StreamCounter>();
+  readonly #received = new ReceiveCounter();
   readonly #consumers = new Map<string, string>();
-  readonly #shownSsrcs = new Set<number>();
   readonly ssrc = randomInt(1, 0xffffffff);
   #seq = randomInt(0, 0xffff);
   #send: LiteTransport | undefined;
@@ -90,13 +72,7 @@ export class LiteEndpoint {
     }
     await this.#request('setRtpCapabilities', { rtpCapabilities: joined.routerRtpCapabilities });
     this.#recv = await this.#transport('recv');
-    this.#recv.onRtp = (p) => {
-      // Only the media of what is shown: not RTX, nor the bandwidth probe's padding stream.
-      if (!this.#shownSsrcs.has(p.ssrc)) return;
-      let counter = this.#counters.get(p.ssrc);
-      if (!counter) this.#counters.set(p.ssrc, (counter = new StreamCounter()));
-      counter.add(p.seq);
-    };
+    this.#recv.onRtp = (p) => this.#received.count(p.ssrc, p.seq);
     if (publish) {
       this.#send = await this.#transport('send');
       const { producerId } = await this.#request('produce', {
@@ -122,7 +98,7 @@ export class LiteEndpoint {
     const r = await this.#request('consume', { producerId, displayHeight });
     this.#consumers.set(r.consumerId, producerId);
     const ssrc = r.rtpParameters.encodings?.[0]?.ssrc;
-    if (ssrc !== undefined) this.#shownSsrcs.add(ssrc);
+    if (ssrc !== undefined) this.#received.show(ssrc);
     await this.#request('setConsumerPaused', { consumerId: r.consumerId, paused: false });
   }
 
@@ -149,17 +125,12 @@ export class LiteEndpoint {
   }
 
   stats(): EndpointStats {
-    let received = 0;
-    let lost = 0;
-    for (const c of this.#counters.values()) {
-      received += c.received;
-      lost += c.lost;
-    }
-    return { received, lost, streams: this.#counters.size, bytesSent: this.#send?.bytesSent ?? 0 };
+    const r = this.#received;
+    return { received: r.received, lost: r.lost, streams: r.streams, bytesSent: this.#send?.bytesSent ?? 0 };
   }
 
   resetStats(): void {
-    this.#counters.clear();
+    this.#received.reset();
   }
 
   close(): void {
