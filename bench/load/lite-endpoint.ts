@@ -1,6 +1,7 @@
 /**
  * A load endpoint: joins a room over the same socket.io protocol as the web client, publishes one
- * pre-encoded VP8 stream and receives what it is told to show, without decoding anything.
+ * pre-encoded VP8 stream (and, if asked, one Opus stream) and receives what it is told to show or
+ * hear, without decoding anything.
  */
 import { randomInt } from 'node:crypto';
 import { io, type Socket } from 'socket.io-client';
@@ -17,6 +18,7 @@ import { ReceiveCounter } from './receive-counter.js';
 import type { Vp8Frame } from './vp8-clip.js';
 
 const VIDEO_PT = 96;
+const AUDIO_PT = 111;
 const REQUEST_TIMEOUT_MS = 20_000;
 
 export interface EndpointStats {
@@ -30,13 +32,16 @@ export class LiteEndpoint {
   readonly #received = new ReceiveCounter();
   readonly #consumers = new Map<string, string>();
   readonly ssrc = randomInt(1, 0xffffffff);
+  readonly audioSsrc = randomInt(1, 0xffffffff);
   #seq = randomInt(0, 0xffff);
+  #audioSeq = randomInt(0, 0xffff);
   #send: LiteTransport | undefined;
   #recv: LiteTransport | undefined;
   /** Producers of the others, as the server announces them. */
   readonly videoProducers = new Map<string, string>();
   peerId = '';
   producerId: string | undefined;
+  audioProducerId: string | undefined;
   joinMs = 0;
 
   private constructor(
@@ -62,8 +67,8 @@ export class LiteEndpoint {
     return new LiteEndpoint(socket, cert);
   }
 
-  /** Joins, and with publish, is sending video when this resolves: joinMs measures that. */
-  async join(roomId: string, publish: boolean): Promise<void> {
+  /** Joins, and with publish, is sending video (and audio, with microphone) when this resolves: joinMs measures that. */
+  async join(roomId: string, publish: boolean, { microphone = false } = {}): Promise<void> {
     const started = performance.now();
     const joined = await this.#request('joinRoom', { roomId });
     this.peerId = joined.peerId;
@@ -88,11 +93,12 @@ export class LiteEndpoint {
         },
       });
       this.producerId = producerId;
+      if (microphone) await this.#publishAudio();
     }
     this.joinMs = performance.now() - started;
   }
 
-  /** Receives this producer's video at the given tile height; resumed at once, as the web client does. */
+  /** Receives this producer (video at the given tile height, or audio); resumed at once, as the web client does. */
   async show(producerId: string, displayHeight: number): Promise<void> {
     if ([...this.#consumers.values()].includes(producerId)) return;
     const r = await this.#request('consume', { producerId, displayHeight });
@@ -124,6 +130,12 @@ export class LiteEndpoint {
     });
   }
 
+  sendAudio(payload: Buffer, timestamp: number): void {
+    if (!this.#send || !this.audioProducerId) return;
+    this.#audioSeq = (this.#audioSeq + 1) & 0xffff;
+    this.#send.sendRtp({ payloadType: AUDIO_PT, sequenceNumber: this.#audioSeq, timestamp, ssrc: this.audioSsrc, marker: false }, payload);
+  }
+
   stats(): EndpointStats {
     const r = this.#received;
     return { received: r.received, lost: r.lost, streams: r.streams, bytesSent: this.#send?.bytesSent ?? 0 };
@@ -140,6 +152,22 @@ export class LiteEndpoint {
   }
 
   #sendId: string | undefined;
+
+  async #publishAudio(): Promise<void> {
+    const { producerId } = await this.#request('produce', {
+      transportId: this.#sendId!,
+      kind: 'audio',
+      source: 'mic',
+      rtpParameters: {
+        mid: '1',
+        codecs: [{ mimeType: 'audio/opus', payloadType: AUDIO_PT, clockRate: 48000, channels: 2, parameters: { useinbandfec: 1 }, rtcpFeedback: [] }],
+        headerExtensions: [],
+        encodings: [{ ssrc: this.audioSsrc }],
+        rtcp: { cname: `load-${this.ssrc}`, reducedSize: true },
+      },
+    });
+    this.audioProducerId = producerId;
+  }
 
   async #transport(direction: 'send' | 'recv'): Promise<LiteTransport> {
     const params = await this.#request('createTransport', { direction });
