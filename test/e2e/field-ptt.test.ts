@@ -1,9 +1,11 @@
+import { mkdir } from 'node:fs/promises';
+import path from 'node:path';
 import type { Page } from 'puppeteer-core';
 import { io, type Socket } from 'socket.io-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchBrowser, loginAt, receiveStats, waitDecodingFrom, type TestBrowser } from '../helpers/browser.js';
 import { api, request } from '../helpers/recording.js';
-import { login, startServer, type RunningServer } from '../helpers/server-process.js';
+import { login, projectRoot, startServer, type RunningServer } from '../helpers/server-process.js';
 import { waitFor } from '../helpers/wait.js';
 
 interface PttView {
@@ -104,6 +106,9 @@ describe('field page as a talk-group member', () => {
     expect(await phone.$eval('#talk #ptt-status', (el) => el.textContent)).toContain('已获得话权');
     const seconds = Number(await phone.$eval('#talk #ptt-countdown', (el) => (el as HTMLElement).dataset['seconds']));
     expect(seconds).toBeGreaterThan(0);
+    // For people to look at: the phone while it talks (test-artifacts/).
+    await mkdir(path.join(projectRoot, 'test-artifacts'), { recursive: true });
+    await phone.screenshot({ path: path.join(projectRoot, 'test-artifacts/field-ptt-phone.png'), fullPage: true });
     await waitFor('listener sees who talks', async () => (await listener.$eval('#ptt-talker', (el) => el.textContent ?? '')).includes('张伟'), 5_000);
     expect((await ptt(listener))?.holder?.unit).toBe('兰山区应急管理局');
 

@@ -48,7 +48,7 @@ export function renderTalkSection(ctx: {
               { class: `talk-group${joined ? ' joined' : ''}`, 'data-talk-group': room.id },
               h('span', { class: 'name' }, room.name),
               h('span', { class: 'muted-text' }, t(kind === 'incident' ? 'field.talkIncident' : 'field.talkUnit')),
-              h('button', { class: joined ? '' : 'primary', type: 'button', disabled: busy, onclick: () => void (joined ? leave() : join(room.id)) }, joined ? t('field.talkLeave') : t('field.talkJoin')),
+              h('button', { class: joined ? 'talk-leave' : 'primary', type: 'button', disabled: busy, onclick: () => void (joined ? leave() : join(room.id)) }, joined ? t('field.talkLeave') : t('field.talkJoin')),
             );
           })
         : [h('p', { class: 'muted-text' }, t('field.talkNone'))]),
