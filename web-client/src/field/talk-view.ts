@@ -97,7 +97,9 @@ export function renderTalkSection(ctx: {
     await client.start();
   };
 
-  void Promise.all([listRooms(ctx.session.token), orgUnits(ctx.session.token).catch(() => [])]).then(
+  // A guest's groups are its incident's only: it needs no org tree.
+  const units = ctx.session.user.incidentId === undefined ? orgUnits(ctx.session.token).catch(() => []) : Promise.resolve([]);
+  void Promise.all([listRooms(ctx.session.token), units]).then(
     ([rooms, units]) => {
       groups = talkGroupsFor(rooms, units, ctx.session.user, ctx.incident.id);
       showList();
