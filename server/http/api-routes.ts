@@ -15,6 +15,7 @@ import { wallLayoutRoutes } from '../wall/wall-layout-routes.js';
 import { recordingRoutes } from '../recording/recording-routes.js';
 import type { RecordingStore } from '../recording/recording-store.js';
 import type { IncidentStore } from '../incidents/incident-store.js';
+import { roomRefusal } from '../rooms/room-access.js';
 import { requireAuth, requireRole, type AuthedRequest } from './auth-middleware.js';
 import { parseBody } from './http-errors.js';
 
@@ -107,7 +108,7 @@ export function apiRoutes(deps: ApiDeps): Router {
     const user = userOf(req);
     const numbers = deps.roomNumbers;
     const visible: RoomInfo[] = await Promise.all((await roomStore.all())
-      .filter((r) => (user.incidentId ? r.incidentId === user.incidentId : tree.canAccess(user.orgUnitId, r.orgUnitId)))
+      .filter((r) => !roomRefusal(user, r, tree))
       .map(async (r) => ({
         id: r.id, name: r.name, orgUnitId: r.orgUnitId, mode: r.mode, participants: rooms.live(r.id)?.size ?? 0,
         ...(r.incidentId ? { incidentId: r.incidentId } : {}),

@@ -10,6 +10,7 @@ import type { MarkerStore } from '../markers/marker-store.js';
 import type { PositionLog } from '../positions/position-log.js';
 import type { RoomManager } from '../rooms/room-manager.js';
 import type { RoomStore } from '../rooms/room-store.js';
+import { refusalMessage, roomRefusal } from '../rooms/room-access.js';
 import type { CallRegistry } from '../calls/call-registry.js';
 import { createCallHandlers } from './call-handlers.js';
 import { createIncidentHandlers } from './incident-handlers.js';
@@ -80,10 +81,10 @@ function createRoomHandlers({ rooms, roomStore, orgTree, audit, feeds, sources, 
       session.exclusive(async () => {
         const definition = await roomStore.get(roomId);
         if (!definition) throw new AppError(ErrorCode.NotFound, `no room ${roomId}`);
-        const guestElsewhere = session.user.incidentId !== undefined && definition.incidentId !== session.user.incidentId;
-        if (guestElsewhere || !orgTree().canAccess(session.user.orgUnitId, definition.orgUnitId)) {
-          await audit.record({ actor: session.user.username, action: 'room.join', target: roomId, outcome: 'denied' });
-          throw new AppError(ErrorCode.Forbidden, `room ${roomId} is outside your organisation`);
+        const refusal = roomRefusal(session.user, definition, orgTree());
+        if (refusal) {
+          await audit.record({ actor: session.user.username, action: 'room.join', target: roomId, outcome: 'denied', detail: { reason: refusal } });
+          throw new AppError(ErrorCode.Forbidden, refusalMessage(roomId, refusal));
         }
         await leave(session);
         const room = await rooms.open(definition);

@@ -18,7 +18,8 @@ export interface PeerReceiveStats {
 /** Moments in this page's life (performance.now()): loginSubmitted, loggedIn, firstRemoteFrame. */
 export const marks: Record<string, number> = {};
 
-export function installDiagnostics(getClient: () => RoomClient | undefined): void {
+/** `getTalkGroup`: where a page keeps its talk group apart from its main room (the field page). */
+export function installDiagnostics(getClient: () => RoomClient | undefined, getTalkGroup = getClient): void {
   const diag = {
     marks,
     state: () => getClient()?.state ?? 'none',
@@ -68,7 +69,7 @@ export function installDiagnostics(getClient: () => RoomClient | undefined): voi
     },
     /** Talk group: this member's floor status, the floor, and status changes with wall-clock times. */
     ptt() {
-      const floor = getClient()?.floor;
+      const floor = getTalkGroup()?.floor;
       return floor
         ? { status: floor.status, position: floor.position, reason: floor.reason, holder: floor.state?.holder ?? null, queue: floor.state?.queue ?? [], log: floor.log }
         : null;

@@ -9,6 +9,7 @@ import { BandwidthGuard, type UplinkMode } from './bandwidth-guard.js';
 import { gradeConnection } from './connection-quality.js';
 import { PositionQueue } from './position-queue.js';
 import { PositionTracker } from './position-tracker.js';
+import { renderTalkSection } from './talk-view.js';
 
 /** Rear camera at 720p: what the command center wants to see of the scene. */
 const REAR_CAMERA: MediaTrackConstraints = { facingMode: { ideal: 'environment' }, width: { ideal: 1280 }, height: { ideal: 720 } };
@@ -19,7 +20,15 @@ const REAR_CAMERA: MediaTrackConstraints = { facingMode: { ideal: 'environment' 
  */
 export function renderField(
   root: HTMLElement,
-  ctx: { session: LoginResponse; incident: Incident; signalling: SignallingClient; devices: DeviceCache; onClient: (c: RoomClient | undefined) => void },
+  ctx: {
+    session: LoginResponse;
+    incident: Incident;
+    signalling: SignallingClient;
+    devices: DeviceCache;
+    onClient: (c: RoomClient | undefined) => void;
+    /** The joined talk group's client (its own connection), for diagnostics. */
+    onTalkClient: (c: RoomClient | undefined) => void;
+  },
 ): void {
   const queue = new PositionQueue(ctx.signalling);
   const preview = h('video', { autoplay: true, playsInline: true, muted: true, class: 'field-preview' });
@@ -30,6 +39,7 @@ export function renderField(
   const audioBox = h('div', { hidden: true });
   const messages = h('ol', { class: 'field-messages', id: 'field-messages' });
   const start = h('button', { class: 'primary big', id: 'start', type: 'button' }, t('field.start'));
+  const talk = renderTalkSection({ session: ctx.session, incident: ctx.incident, devices: ctx.devices, onClient: ctx.onTalkClient });
   root.replaceChildren(
     h(
       'section',
@@ -39,6 +49,7 @@ export function renderField(
       preview,
       start,
       h('dl', { class: 'field-status' }, h('dt', {}, t('field.connection')), h('dd', {}, quality), h('dt', {}, t('field.location')), h('dd', {}, location, ' ', queued)),
+      talk.el,
       messages,
       audioBox,
     ),

@@ -17,7 +17,8 @@ const view = document.getElementById('view')!;
 const langButton = document.getElementById('lang')!;
 const devices = new DeviceCache();
 let client: RoomClient | undefined;
-installDiagnostics(() => client);
+let talkClient: RoomClient | undefined;
+installDiagnostics(() => client, () => talkClient);
 
 const SESSION_KEY = 'field.session';
 
@@ -50,7 +51,7 @@ function start(session: LoginResponse): void {
 
 async function chooseIncident(session: LoginResponse, signalling: SignallingClient): Promise<void> {
   const active = (await listIncidents(session.token)).filter((i) => i.status === 'active');
-  const open = (incident: Incident) => renderField(view, { session, incident, signalling, devices, onClient: (c) => (client = c) });
+  const open = (incident: Incident) => renderField(view, { session, incident, signalling, devices, onClient: (c) => (client = c), onTalkClient: (c) => (talkClient = c) });
   const only = active.length === 1 ? active[0] : active.find((i) => i.id === session.user.incidentId);
   if (only) return open(only);
   view.replaceChildren(

@@ -10,8 +10,19 @@ const CUES: Partial<Record<PttStatus, { hz: number; ms: number; repeat: number }
   denied: { hz: 300, ms: 250, repeat: 1 },
   revoked: { hz: 300, ms: 250, repeat: 1 },
 };
+/** The same outcomes felt in the hand: a phone in a glove or in the noise of a scene. */
+const VIBRATIONS: Partial<Record<PttStatus, number[]>> = { granted: [80], queued: [40, 60, 40], denied: [250], revoked: [250] };
 
 let cueContext: AudioContext | undefined;
+/** A phone starts audio only inside a user gesture: the press opens the cue's output for the answer. */
+function unlockCues(): void {
+  try {
+    cueContext ??= new AudioContext();
+    void cueContext.resume();
+  } catch {
+    // no audio output: the colour still shows
+  }
+}
 function playCue(status: PttStatus): void {
   const cue = CUES[status];
   if (!cue) return;
@@ -39,15 +50,18 @@ const isTyping = (target: EventTarget | null) => target instanceof HTMLInputElem
 export function renderPttPanel(client: RoomClient): { el: HTMLElement; update(): void; dispose(): void } {
   const talker = h('div', { class: 'ptt-talker', id: 'ptt-talker' });
   const status = h('div', { class: 'ptt-status', id: 'ptt-status' });
+  // Time left of the current talk burst: the server cuts the holder off at zero.
+  const countdown = h('div', { class: 'ptt-countdown', id: 'ptt-countdown' });
   const button = h('button', { type: 'button', class: 'ptt-button', id: 'ptt-button' }, t('ptt.hold'));
   const emergency = h('button', { type: 'button', class: 'ptt-emergency', id: 'ptt-emergency' }, t('ptt.emergency'));
-  const el = h('div', { class: 'ptt-panel', id: 'ptt-panel' }, talker, button, status, emergency);
+  const el = h('div', { class: 'ptt-panel', id: 'ptt-panel' }, talker, countdown, button, status, emergency);
   let shown: PttStatus = client.floor.status;
 
   const holdable = (target: HTMLElement, emergencyCall: boolean) => {
     target.addEventListener('pointerdown', (e) => {
       e.preventDefault();
       target.setPointerCapture(e.pointerId);
+      unlockCues();
       void client.floor.press(emergencyCall);
     });
     for (const type of ['pointerup', 'pointercancel', 'lostpointercapture'] as const) target.addEventListener(type, () => void client.floor.release());
@@ -59,7 +73,9 @@ export function renderPttPanel(client: RoomClient): { el: HTMLElement; update():
   const onKeyDown = (e: KeyboardEvent) => {
     if (e.code !== 'Space' || client.mode !== 'ptt' || isTyping(e.target)) return;
     e.preventDefault(); // also keeps Space from "clicking" whichever button has focus
-    if (!e.repeat) void client.floor.press(false);
+    if (e.repeat) return;
+    unlockCues();
+    void client.floor.press(false);
   };
   const onKeyUp = (e: KeyboardEvent) => {
     if (e.code !== 'Space' || client.mode !== 'ptt' || isTyping(e.target)) return;
@@ -72,6 +88,15 @@ export function renderPttPanel(client: RoomClient): { el: HTMLElement; update():
   window.addEventListener('keyup', onKeyUp);
   window.addEventListener('blur', onBlur);
 
+  const showCountdown = () => {
+    const endsAt = client.floor.state?.burstEndsAt;
+    const left = endsAt ? Math.max(0, Math.ceil((endsAt - Date.now()) / 1000)) : undefined;
+    countdown.textContent = left === undefined ? '' : `${t('ptt.timeLeft')} ${left} s`;
+    countdown.dataset['seconds'] = left === undefined ? '' : String(left);
+    countdown.classList.toggle('ending', left !== undefined && left <= 5);
+  };
+  const ticker = window.setInterval(showCountdown, 250);
+
   function update(): void {
     el.hidden = client.mode !== 'ptt';
     const floor = client.floor;
@@ -83,8 +108,11 @@ export function renderPttPanel(client: RoomClient): { el: HTMLElement; update():
     el.dataset['status'] = floor.status;
     button.className = `ptt-button ${floor.status}`;
     status.textContent = statusText(floor.status, floor.position, floor.reason);
+    showCountdown();
     if (floor.status !== shown) {
       shown = floor.status;
+      const vibration = VIBRATIONS[shown];
+      if (vibration) navigator.vibrate?.(vibration);
       try {
         playCue(shown);
       } catch {
@@ -97,6 +125,7 @@ export function renderPttPanel(client: RoomClient): { el: HTMLElement; update():
     el,
     update,
     dispose() {
+      clearInterval(ticker);
       window.removeEventListener('keydown', onKeyDown);
       window.removeEventListener('keyup', onKeyUp);
       window.removeEventListener('blur', onBlur);
