@@ -27,6 +27,7 @@ interface RoomRouter {
 export interface RoomRouterInfo {
   workerPid: number;
   participants: number;
+  participantIds: string[];
   home: boolean;
 }
 
@@ -143,7 +144,7 @@ export class MediaRoom extends TypedEmitter<MediaRoomEvents> {
 
   /** The room's routers, the home one first. */
   routers(): RoomRouterInfo[] {
-    return this.#routers.map((r, i) => ({ workerPid: r.host.worker.pid, participants: r.participants.size, home: i === 0 }));
+    return this.#routers.map((r, i) => ({ workerPid: r.host.worker.pid, participants: r.participants.size, participantIds: [...r.participants], home: i === 0 }));
   }
 
   #place(): RoomRouter {

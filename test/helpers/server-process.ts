@@ -117,7 +117,7 @@ export interface MediaOverview {
     id: string; peers: number; remotePeers: number; consumers: number; workerPid: number;
     router: { transports: number; producers: number; consumers: number }; sipCalls: number;
     /** The routers the room spans, its home router first. */
-    routers: { workerPid: number; participants: number; home: boolean }[];
+    routers: { workerPid: number; participants: number; participantIds: string[]; home: boolean }[];
   }[];
   /** With REDIS_URL: this node's view of the cluster. */
   cluster?: { nodeId: string; nodes: { id: string; url: string }[]; pipes: { inbound: number; outbound: number } };

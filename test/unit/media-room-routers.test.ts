@@ -43,8 +43,8 @@ describe('a room spanning two workers (one participant per router)', () => {
     const b = media.addParticipant('b');
     const routers = media.routers();
     expect(routers).toHaveLength(2);
-    expect(routers[0]).toMatchObject({ home: true, participants: 1 });
-    expect(routers[1]).toMatchObject({ home: false, participants: 1 });
+    expect(routers[0]).toMatchObject({ home: true, participants: 1, participantIds: ['a'] });
+    expect(routers[1]).toMatchObject({ home: false, participants: 1, participantIds: ['b'] });
     expect(routers[0]!.workerPid).not.toBe(routers[1]!.workerPid);
     // Two workers, both used: a third participant overflows onto the room's emptiest router (the first on a tie).
     const c = media.addParticipant('c');
@@ -121,11 +121,35 @@ describe('a room spanning two workers (one participant per router)', () => {
     expect(home.closed).toBe(false);
     expect(homeAudio.closed).toBe(false);
     await waitFor('the consumer of the lost producer closed', () => fromAway.closed, 5000, 20);
-    expect(media.routers()).toEqual([{ ...homeRouter!, participants: 1 }]);
+    expect(media.routers()).toEqual([{ ...homeRouter!, participants: 1, participantIds: ['home-member'] }]);
     expect(rebuilt).toBe(false);
     // The room keeps taking members; the lost one comes back on a live router.
     const back = media.addParticipant('away-member');
     const backAudio = await publishAudio(back, 6666);
     expect((await home.consume(await media.reachable(backAudio, 'home-member'))).producerId).toBe(backAudio.id);
+  });
+
+  it('a dead worker under the home router takes the whole room (it is rebuilt) and closes its other routers', async () => {
+    await waitFor('the dead worker replaced', () => pool.workers().filter((w) => !w.worker.closed).length === 2, 20_000);
+    const room = await MediaRoom.create(pool);
+    try {
+      room.addParticipant('x');
+      room.addParticipant('y');
+      const [homeRouter, other] = room.routers();
+      expect(other?.home).toBe(false);
+      const otherWorker = pool.workers().find((w) => w.worker.pid === other!.workerPid)!;
+      const { routers: routersBefore, peers: peersBefore } = otherWorker;
+      let lost = false;
+      room.on('participantsLost', () => (lost = true));
+      const closed = new Promise<void>((resolve) => room.on('routerClosed', resolve));
+      process.kill(homeRouter!.workerPid, 'SIGKILL');
+      await closed;
+      expect(lost).toBe(false);
+      expect(otherWorker.routers).toBe(routersBefore - 1);
+      expect(otherWorker.peers).toBe(peersBefore - 1);
+      expect(() => room.addParticipant('z')).toThrow(/restarting/);
+    } finally {
+      room.close();
+    }
   });
 });
