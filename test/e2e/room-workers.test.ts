@@ -57,6 +57,9 @@ describe('a room spanning two workers', () => {
     expect(overview.workers.map((w) => w.peers)).toEqual([1, 1]);
     // Each member consumes the other's audio and video: nothing more.
     expect(room!.consumers).toBe(4);
+    const metrics = await (await fetch(`${server.url}/metrics`, { headers: { authorization: `Bearer ${admin}` } })).text();
+    expect(metrics).toContain(`ecs_room_routers{room="${ROOM}"} 2`);
+    for (const w of overview.workers) expect(metrics).toContain(`ecs_media_worker_peers{worker="${w.index}"} 1`);
   });
 
   it('a killed worker under the non-home router: its member rejoins, the other keeps its stream', async () => {

@@ -131,6 +131,8 @@ describe('a room spanning two workers (one participant per router)', () => {
 
   it('a dead worker under the home router takes the whole room (it is rebuilt) and closes its other routers', async () => {
     await waitFor('the dead worker replaced', () => pool.workers().filter((w) => !w.worker.closed).length === 2, 20_000);
+    media.close(); // alone on the workers, so the counts below are this room's
+    expect(pool.workers().map((w) => [w.routers, w.peers])).toEqual([[0, 0], [0, 0]]);
     const room = await MediaRoom.create(pool);
     try {
       room.addParticipant('x');
