@@ -43,7 +43,7 @@ export class MediaRoom extends TypedEmitter<MediaRoomEvents> {
   readonly #piped = new Map<string, types.Producer<ProducerAppData>>();
   /** The router each producer was made in, by producer id. */
   readonly #origins = new Map<string, RoomRouter>();
-  readonly #pipes = new ProducerPipes();
+  readonly #pipes: ProducerPipes;
   /** The home router first. */
   readonly #routers: RoomRouter[];
   #closed = false;
@@ -55,8 +55,10 @@ export class MediaRoom extends TypedEmitter<MediaRoomEvents> {
     private readonly host: MediaWorker,
     readonly router: types.Router,
     private readonly speakerObserver: types.ActiveSpeakerObserver,
+    pipeIdleMs: number | undefined,
   ) {
     super();
+    this.#pipes = new ProducerPipes(pipeIdleMs);
     host.routers++;
     this.#routers = [{ host, opened: Promise.resolve(router), participants: new Set(), lost: false }];
     this.#count(router);
@@ -77,11 +79,12 @@ export class MediaRoom extends TypedEmitter<MediaRoomEvents> {
     });
   }
 
-  static async create(pool: WorkerPool): Promise<MediaRoom> {
+  /** `pipeIdleMs`: how long a pipe into a router other than the home one is kept with no consumer (10 s). */
+  static async create(pool: WorkerPool, options: { pipeIdleMs?: number } = {}): Promise<MediaRoom> {
     const host = pool.leastLoaded();
     const router = await host.worker.createRouter({ mediaCodecs: roomMediaCodecs });
     const speakerObserver = await router.createActiveSpeakerObserver({ interval: 300 });
-    return new MediaRoom(pool, host, router, speakerObserver);
+    return new MediaRoom(pool, host, router, speakerObserver, options.pipeIdleMs);
   }
 
   /** Every room router has these capabilities (same codec list), so clients can load them before joining. */
@@ -165,6 +168,7 @@ export class MediaRoom extends TypedEmitter<MediaRoomEvents> {
     opened.then(
       (router) => {
         this.#count(router);
+        this.#pipes.watch(router);
         router.observer.once('close', () => this.#lose(at));
         if (this.#closed || at.lost) router.close();
       },
@@ -204,7 +208,7 @@ export class MediaRoom extends TypedEmitter<MediaRoomEvents> {
     const home = this.#routers[0];
     if (at !== home) {
       try {
-        await this.#pipes.into(producer, await at.opened, this.router);
+        await this.#pipes.into(producer, await at.opened, this.router, { keep: true });
       } catch (err) {
         producer.close();
         throw err instanceof AppError ? err : new AppError(ErrorCode.InvalidState, 'room media is restarting; retry');

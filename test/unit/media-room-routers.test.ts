@@ -154,4 +154,36 @@ describe('a room spanning two workers (one participant per router)', () => {
       room.close();
     }
   });
+
+  it('a pipe into a router other than the home one closes once no consumer used it for a while', async () => {
+    await waitFor('both workers live', () => pool.workers().filter((w) => !w.worker.closed).length === 2, 20_000);
+    const room = await MediaRoom.create(pool, { pipeIdleMs: 300 });
+    try {
+      const x = room.addParticipant('x');
+      const y = room.addParticipant('y');
+      expect(room.routers()[1]?.participantIds).toEqual(['y']);
+      const xAudio = await publishAudio(x, 7777);
+      const yAudio = await publishAudio(y, 8888);
+      y.setRtpCapabilities(room.rtpCapabilities);
+      await y.createTransport('recv');
+      const pipe = await room.reachable(xAudio, 'y');
+      expect(pipe).not.toBe(xAudio);
+      const consumer = await y.consume(pipe);
+      // In use: kept past the idle time.
+      await new Promise((r) => setTimeout(r, 700));
+      expect(pipe.closed).toBe(false);
+      await y.setConsumerPaused(consumer.id, true);
+      y.closeConsumer(consumer.id);
+      await waitFor('the idle pipe closed', () => pipe.closed, 5000, 20);
+      expect(xAudio.closed).toBe(false);
+      // The pipe into the home router stays, consumed or not: recorders and mixers look for producers there.
+      expect(room.router.canConsume({ producerId: yAudio.id, rtpCapabilities: room.rtpCapabilities })).toBe(true);
+      // Asked for again: piped again.
+      const again = await room.reachable(xAudio, 'y');
+      expect(again).not.toBe(pipe);
+      expect((await y.consume(again)).producerId).toBe(xAudio.id);
+    } finally {
+      room.close();
+    }
+  });
 });
