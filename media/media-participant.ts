@@ -9,6 +9,11 @@ export interface ProducerAppData extends types.AppData {
   source: MediaSource;
 }
 
+export interface RouterPlace {
+  router: types.Router;
+  webRtcServer: types.WebRtcServer;
+}
+
 type ParticipantEvents = {
   /** A consumer closed because its producer or transport went away. */
   consumerClosed: [consumerId: string];
@@ -36,9 +41,10 @@ export class MediaParticipant extends TypedEmitter<ParticipantEvents> {
 
   constructor(
     readonly id: string,
-    private readonly router: types.Router,
-    private readonly webRtcServer: types.WebRtcServer,
-    private readonly onProducer: (producer: types.Producer<ProducerAppData>) => void,
+    /** The router this participant is placed on, being opened on another worker for a growing room. */
+    private readonly place: Promise<RouterPlace>,
+    /** Settles once the room can use the producer everywhere (piped to its home router). */
+    private readonly onProducer: (producer: types.Producer<ProducerAppData>) => Promise<void>,
   ) {
     super();
   }
@@ -60,14 +66,14 @@ export class MediaParticipant extends TypedEmitter<ParticipantEvents> {
   }
 
   async createTransport(direction: TransportDirection): Promise<types.WebRtcTransport> {
-    const creating = this.router.createWebRtcTransport({
-      webRtcServer: this.webRtcServer,
+    const creating = this.place.then(({ router, webRtcServer }) => router.createWebRtcTransport({
+      webRtcServer,
       enableUdp: true,
       enableTcp: true,
       preferUdp: true,
       initialAvailableOutgoingBitrate: 1_000_000,
       appData: { direction },
-    });
+    }));
     if (direction === 'recv') this.#recvCreating = creating.catch(() => undefined);
     const transport = await creating;
     this.#transports.set(transport.id, transport);
@@ -101,7 +107,7 @@ export class MediaParticipant extends TypedEmitter<ParticipantEvents> {
     });
     this.#producers.set(producer.id, producer);
     producer.observer.on('close', () => this.#producers.delete(producer.id));
-    this.onProducer(producer);
+    await this.onProducer(producer);
     return producer;
   }
 
@@ -120,7 +126,7 @@ export class MediaParticipant extends TypedEmitter<ParticipantEvents> {
       if (pending && !pending.closed) transport = pending;
     }
     if (!transport) throw new AppError(ErrorCode.InvalidState, 'create a recv transport first');
-    if (!this.router.canConsume({ producerId: producer.id, rtpCapabilities })) {
+    if (!(await this.place).router.canConsume({ producerId: producer.id, rtpCapabilities })) {
       throw new AppError(ErrorCode.BadRequest, 'your device cannot decode this producer');
     }
     // Video is paused until the client has set up its side, so the key frame asked for on resume is not

@@ -3,6 +3,12 @@ import type { types } from 'mediasoup';
 import type { Logger } from 'pino';
 import { TypedEmitter } from './typed-emitter.js';
 
+/**
+ * A worker forwards a few hundred SRTP streams per core (bench/results/load.json); fifty members on one
+ * router, each seeing a page of video, stay well inside that.
+ */
+const DEFAULT_PEERS_PER_ROUTER = 50;
+
 export interface WorkerPoolOptions {
   /** Number of mediasoup-worker processes; one per core by default. */
   size: number;
@@ -14,6 +20,8 @@ export interface WorkerPoolOptions {
   basePort: number;
   rtcMinPort: number;
   rtcMaxPort: number;
+  /** A room opens a router on another worker once each of its routers carries this many participants. */
+  peersPerRouter?: number;
   logger: Logger;
 }
 
@@ -22,6 +30,8 @@ export interface MediaWorker {
   readonly worker: types.Worker;
   readonly webRtcServer: types.WebRtcServer;
   routers: number;
+  /** Room participants placed on this worker's routers. */
+  peers: number;
 }
 
 type WorkerPoolEvents = {
@@ -49,12 +59,21 @@ export class WorkerPool extends TypedEmitter<WorkerPoolEvents> {
     }
   }
 
-  /** The live worker carrying the fewest routers. */
+  /** The live worker carrying the fewest routers (then the fewest participants). */
   leastLoaded(): MediaWorker {
-    const live = this.#slots.filter((s): s is MediaWorker => s !== undefined && !s.worker.closed);
-    const best = live.sort((a, b) => a.routers - b.routers)[0];
+    const best = this.leastLoadedOf(() => true);
     if (!best) throw new Error('no live mediasoup worker');
     return best;
+  }
+
+  /** Like leastLoaded, among the live workers that `eligible` accepts; undefined when there is none. */
+  leastLoadedOf(eligible: (worker: MediaWorker) => boolean): MediaWorker | undefined {
+    const live = this.#slots.filter((s): s is MediaWorker => s !== undefined && !s.worker.closed && eligible(s));
+    return live.sort((a, b) => a.routers - b.routers || a.peers - b.peers)[0];
+  }
+
+  get peersPerRouter(): number {
+    return this.options.peersPerRouter ?? DEFAULT_PEERS_PER_ROUTER;
   }
 
   workers(): readonly MediaWorker[] {
@@ -86,7 +105,7 @@ export class WorkerPool extends TypedEmitter<WorkerPoolEvents> {
       worker.close(); // a worker without its ports is of no use; don't leave it running
       throw err;
     }
-    const slot: MediaWorker = { index, worker, webRtcServer, routers: 0 };
+    const slot: MediaWorker = { index, worker, webRtcServer, routers: 0, peers: 0 };
     worker.on('died', (error) => {
       if (this.#closed) return;
       logger.error({ err: error, pid: worker.pid, index }, 'mediasoup worker died; replacing it');

@@ -21,6 +21,8 @@ const EnvSchema = z.object({
   JWT_SECRET: z.string().min(16).optional(),
   TOKEN_TTL_S: z.coerce.number().int().positive().default(12 * 3600),
   MEDIA_WORKERS: z.coerce.number().int().positive().default(os.cpus().length),
+  /** Unset: the worker pool's default (50). */
+  ROOM_PEERS_PER_ROUTER: z.coerce.number().int().positive().optional(),
   MEDIA_LISTEN_IP: z.string().default('0.0.0.0'),
   MEDIA_ANNOUNCED_IP: z.string().optional(),
   MEDIA_PORT: port.default(40000),
@@ -114,6 +116,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
       basePort: e.MEDIA_PORT,
       rtcMinPort: e.RTC_MIN_PORT,
       rtcMaxPort: e.RTC_MAX_PORT,
+      ...(e.ROOM_PEERS_PER_ROUTER ? { peersPerRouter: e.ROOM_PEERS_PER_ROUTER } : {}),
     },
     feeds: {
       maxProcesses: e.FEED_MAX_PROCESSES,

@@ -23,10 +23,30 @@ export function createMetrics() {
     liveRooms: new client.Gauge({ name: 'ecs_live_rooms', help: 'Rooms with media running', registers: [registry] }),
     workerDeaths: new client.Counter({ name: 'ecs_media_worker_deaths_total', help: 'mediasoup workers that died and were replaced', registers: [registry] }),
     feedPulls: new client.Gauge({ name: 'ecs_feed_pulls', help: 'Camera feed pulls by state (each holds at most one ffmpeg)', labelNames: ['state'] as const, registers: [registry] }),
+    workerRouters: new client.Gauge({ name: 'ecs_media_worker_routers', help: 'Routers on each mediasoup worker', labelNames: ['worker'] as const, registers: [registry] }),
+    workerPeers: new client.Gauge({ name: 'ecs_media_worker_peers', help: 'Room participants on each mediasoup worker', labelNames: ['worker'] as const, registers: [registry] }),
+    roomRouters: new client.Gauge({ name: 'ecs_room_routers', help: 'Routers (workers) each live room spans', labelNames: ['room'] as const, registers: [registry] }),
     logins: new client.Counter({ name: 'ecs_logins_total', help: 'Login attempts by outcome', labelNames: ['outcome'] as const, registers: [registry] }),
   };
 }
 export type Metrics = ReturnType<typeof createMetrics>;
+
+/** Routers per worker and per room, set when Prometheus scrapes. */
+export function setRouterGauges(
+  metrics: Metrics,
+  pool: { workers(): readonly { index: number; routers: number; peers: number; worker: { closed: boolean } }[] },
+  rooms: readonly { id: string; mediaRouters(): readonly unknown[] }[],
+): void {
+  metrics.workerRouters.reset();
+  metrics.workerPeers.reset();
+  metrics.roomRouters.reset();
+  for (const w of pool.workers()) {
+    if (w.worker.closed) continue;
+    metrics.workerRouters.set({ worker: String(w.index) }, w.routers);
+    metrics.workerPeers.set({ worker: String(w.index) }, w.peers);
+  }
+  for (const room of rooms) metrics.roomRouters.set({ room: room.id }, room.mediaRouters().length);
+}
 
 /** Recording gauges, read when Prometheus scrapes: rooms being recorded, free space on the recording disk. */
 export function registerRecordingMetrics(metrics: Metrics, source: { active: () => number; freeBytes: () => Promise<number> }): void {

@@ -3,7 +3,7 @@ import { Router } from 'express';
 import { AppError, ErrorCode } from '../../protocol/errors.js';
 import type { TokenService } from '../auth/token-service.js';
 import type { AuditLog } from '../audit/audit-log.js';
-import type { Metrics } from '../metrics.js';
+import { setRouterGauges, type Metrics } from '../metrics.js';
 import type { FeedManager } from '../feeds/feed-manager.js';
 import type { RoomManager } from '../rooms/room-manager.js';
 import type { WorkerPool } from '../../media/worker-pool.js';
@@ -41,6 +41,7 @@ export function opsRoutes(deps: { metrics: Metrics; metricsToken: string | undef
     }
     metrics.liveRooms.set(rooms.liveRooms().length);
     metrics.roomParticipants.set(rooms.liveRooms().reduce((n, r) => n + r.size, 0));
+    setRouterGauges(metrics, pool, rooms.liveRooms());
     metrics.feedPulls.reset();
     for (const [state, n] of Object.entries(deps.feedDeps.feeds.countByState())) metrics.feedPulls.set({ state }, n);
     res.type(metrics.registry.contentType).send(await metrics.registry.metrics());
@@ -55,11 +56,13 @@ export function opsRoutes(deps: { metrics: Metrics; metricsToken: string | undef
   router.get('/api/admin/media', (req, res) => {
     requireAdmin(req.headers.authorization);
     res.json({
-      workers: pool.workers().map((w) => ({ index: w.index, pid: w.worker.pid, routers: w.routers, closed: w.worker.closed })),
+      workers: pool.workers().map((w) => ({ index: w.index, pid: w.worker.pid, routers: w.routers, peers: w.peers, closed: w.worker.closed })),
       rooms: rooms.liveRooms().map((r) => ({
         id: r.id, peers: r.size, remotePeers: r.remotePeerCount(), consumers: r.consumerCount(), workerPid: r.workerPid,
         // Everything open in the room's router, including SIP legs and the SIP mixer.
         router: r.routerCounts(), sipCalls: r.sipCount(),
+        // The workers the room spans, its home router first.
+        routers: r.mediaRouters(),
       })),
       ...(deps.cluster ? { cluster: deps.cluster() } : {}),
     });

@@ -6,7 +6,7 @@ import type { PublicUser } from '../../protocol/http.js';
 import type { FeedState } from '../../protocol/feeds.js';
 import type { ProducerAppData } from '../../media/media-participant.js';
 import type { FloorOutcome, FloorState, MediaSource, Notification, PeerInfo, RequestData, ResponseData, SipCallInfo } from '../../protocol/signalling.js';
-import { MediaRoom } from '../../media/media-room.js';
+import { MediaRoom, type RoomRouterInfo } from '../../media/media-room.js';
 import type { WorkerPool } from '../../media/worker-pool.js';
 import type { FloorEvent } from '../ptt/floor-control.js';
 import { TalkGroup, type PttDeps } from '../ptt/talk-group.js';
@@ -108,6 +108,11 @@ export class Room extends TypedEmitter<RoomEvents> {
 
   routerCounts(): { transports: number; producers: number; consumers: number } {
     return this.#media.routerCounts();
+  }
+
+  /** The routers the room spans, the home one first. */
+  mediaRouters(): RoomRouterInfo[] {
+    return this.#media.routers();
   }
 
   /** SIP calls in the room now. */
@@ -407,7 +412,7 @@ export class Room extends TypedEmitter<RoomEvents> {
     const producer = this.#media.findProducer(producerId);
     if (!producer) throw new AppError(ErrorCode.NotFound, `no producer ${producerId} in this room`);
     if (producer.appData.participantId === peer.id) throw new AppError(ErrorCode.BadRequest, 'cannot consume your own producer');
-    const consumer = await peer.media.consume(producer, displayHeight);
+    const consumer = await peer.media.consume(await this.#media.reachable(producer, peer.id), displayHeight);
     return {
       consumerId: consumer.id,
       producerId,
@@ -512,6 +517,19 @@ export class Room extends TypedEmitter<RoomEvents> {
     media.on('routerClosed', () => {
       if (!this.#closed) void this.#rebuildMedia();
     });
+    media.on('participantsLost', (peerIds) => this.#replaceLostMedia(media, peerIds));
+  }
+
+  /** A router of the room other than its home died: only its peers start over, on a live router. */
+  #replaceLostMedia(media: MediaRoom, peerIds: string[]): void {
+    if (this.#closed || media !== this.#media) return;
+    this.logger.warn({ peers: peerIds.length }, 'a room router was lost; its peers rejoin');
+    for (const id of peerIds) {
+      const peer = this.#peers.get(id);
+      if (!peer) continue;
+      peer.media = this.#newParticipant(id);
+      peer.notify({ type: 'roomReset', data: { reason: 'media worker restarted' } });
+    }
   }
 
   async #rebuildMedia(): Promise<void> {
