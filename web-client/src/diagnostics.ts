@@ -7,6 +7,9 @@ export interface SendLayerStats {
   bytesSent: number;
   frameHeight: number;
   active: boolean;
+  /** Why the encoder sends less than asked ('bandwidth', 'cpu', 'none'). */
+  qualityLimitationReason: string;
+  targetBitrate: number;
 }
 
 export interface PeerReceiveStats {
@@ -69,7 +72,14 @@ export function installDiagnostics(getClient: () => RoomClient | undefined): voi
       const layers: SendLayerStats[] = [];
       (await camera.getStats()).forEach((s: Record<string, unknown>) => {
         if (s['type'] !== 'outbound-rtp') return;
-        layers.push({ rid: String(s['rid'] ?? ''), bytesSent: Number(s['bytesSent'] ?? 0), frameHeight: Number(s['frameHeight'] ?? 0), active: s['active'] !== false });
+        layers.push({
+          rid: String(s['rid'] ?? ''),
+          bytesSent: Number(s['bytesSent'] ?? 0),
+          frameHeight: Number(s['frameHeight'] ?? 0),
+          active: s['active'] !== false,
+          qualityLimitationReason: String(s['qualityLimitationReason'] ?? ''),
+          targetBitrate: Number(s['targetBitrate'] ?? 0),
+        });
       });
       return layers.sort((a, b) => a.rid.localeCompare(b.rid));
     },

@@ -1,0 +1,105 @@
+/**
+ * Dynacast with real browsers: a publisher's camera sends three simulcast encodings, and only those
+ * someone consumes leave the browser. Nobody watching → no encoding sends; a small tile → the lowest
+ * only; the tile enlarged → the top one too; the viewer gone → nothing again.
+ */
+import type { Page } from 'puppeteer-core';
+import { io, type Socket } from 'socket.io-client';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { SendLayerStats } from '../../web-client/src/diagnostics.js';
+import { joinAs, launchBrowser, receiveStats, waitDecodingFrom, type TestBrowser } from '../helpers/browser.js';
+import { login, startServer, type RunningServer } from '../helpers/server-process.js';
+import { waitFor } from '../helpers/wait.js';
+
+const ROOM = 'county-01-room';
+
+type Diag = { __diag: { sendLayers(): Promise<SendLayerStats[]>; videoConsumers(): { producerId: string; consumerId: string }[] } };
+
+const sendLayers = (page: Page) => page.evaluate(() => (window as unknown as Diag).__diag.sendLayers());
+
+/** The encodings (by rid) whose bytesSent grew over a short window. */
+async function sendingRids(page: Page, windowMs = 1500): Promise<string[]> {
+  const before = new Map((await sendLayers(page)).map((l) => [l.rid, l.bytesSent]));
+  await new Promise((r) => setTimeout(r, windowMs));
+  return (await sendLayers(page)).filter((l) => l.bytesSent > (before.get(l.rid) ?? 0)).map((l) => l.rid);
+}
+
+const sameRids = (want: string[]) => async (page: Page) => JSON.stringify(await sendingRids(page)) === JSON.stringify(want);
+
+describe('dynacast: the publisher sends only the simulcast layers someone consumes', () => {
+  let server: RunningServer;
+  let chromium: TestBrowser;
+  let publisher: Page;
+  let viewer: Page;
+  let admin: string;
+  const sockets: Socket[] = [];
+
+  const pausedLayersGauge = async () => {
+    const text = await (await fetch(`${server.url}/metrics`, { headers: { authorization: `Bearer ${admin}` } })).text();
+    return Number(/^ecs_dynacast_paused_layers (\S+)$/m.exec(text)?.[1]);
+  };
+  const viewerSees = async () => (await receiveStats(viewer)).find((s) => s.name === 'field03');
+
+  beforeAll(async () => {
+    server = await startServer();
+    admin = await login(server.url, 'admin', 'admin123');
+    chromium = await launchBrowser();
+  });
+
+  afterAll(async () => {
+    for (const s of sockets) s.close();
+    await chromium?.close();
+    await server?.stop();
+  });
+
+  it('nobody watching: no encoding leaves the publisher, and the gauge counts the three paused', async () => {
+    publisher = await joinAs(chromium.browser, server.url, 'field03', 'field123', ROOM);
+    await waitFor('three simulcast encodings', async () => (await sendLayers(publisher)).map((l) => l.rid).join() === 'r0,r1,r2', 20_000, 250);
+    await waitFor('no encoding sending', () => sameRids([])(publisher), 20_000, 0);
+    expect((await sendLayers(publisher)).every((l) => !l.active)).toBe(true);
+    expect(await pausedLayersGauge()).toBe(3);
+  }, 60_000);
+
+  it('a small tile: only the lowest encoding is sent, and the viewer decodes it', async () => {
+    viewer = await joinAs(chromium.browser, server.url, 'county01', 'county123', ROOM);
+    await viewer.setViewport({ width: 480, height: 320 });
+    await waitDecodingFrom(viewer, ['field03'], 30_000);
+    // The first consume may have been sized for the page before it shrank: wait for the server to lower it.
+    await waitFor('only r0 sending', async () => (await pausedLayersGauge()) === 2 && (await sameRids(['r0'])(publisher)), 20_000, 0);
+    expect((await viewerSees())?.frameHeight).toBeLessThanOrEqual(180);
+  }, 90_000);
+
+  it('the tile enlarged: the top encoding is sent and the viewer decodes a taller picture', async () => {
+    await viewer.setViewport({ width: 1920, height: 1080 });
+    // The top encoding waits for the publisher's bandwidth estimate to allow it: slow on a loaded machine.
+    await waitFor('r2 sending', async () => (await sendingRids(publisher)).includes('r2'), 40_000, 0).catch(async (err: Error) => {
+      throw new Error(`${err.message}; publisher sends ${JSON.stringify(await sendLayers(publisher))}, gauge ${await pausedLayersGauge()}`);
+    });
+    await waitFor('a taller picture', async () => ((await viewerSees())?.frameHeight ?? 0) > 180, 30_000, 250);
+    expect(await pausedLayersGauge()).toBe(0);
+  }, 90_000);
+
+  it('answers a size report for a consumer that is not the caller\'s with NOT_FOUND, a bad size with BAD_REQUEST', async () => {
+    const [watching] = await viewer.evaluate(() => (window as unknown as Diag).__diag.videoConsumers());
+    expect(watching).toBeDefined();
+    const socket = io(server.url, { auth: { token: await login(server.url, 'township0101', 'township123') }, transports: ['websocket'], reconnection: false, forceNew: true });
+    sockets.push(socket);
+    await new Promise<void>((resolve, reject) => socket.once('connect', resolve).once('connect_error', reject));
+    const request = (method: string, data: unknown) => socket.timeout(5000).emitWithAck('request', { method, data }) as Promise<{ ok: boolean; error?: { code: string; message: string } }>;
+    expect((await request('joinRoom', { roomId: ROOM })).ok).toBe(true);
+    const stolen = await request('setConsumerDisplaySize', { consumerId: watching!.consumerId, width: 1920, height: 1080 });
+    expect(stolen.error?.code).toBe('NOT_FOUND');
+    expect(stolen.error?.message).toContain('of yours');
+    const bad = await request('setConsumerDisplaySize', { consumerId: watching!.consumerId, width: 100, height: -5 });
+    expect(bad.error?.code).toBe('BAD_REQUEST');
+    socket.close();
+  }, 30_000);
+
+  it('the viewer leaves: the publisher stops sending again, without being muted', async () => {
+    await viewer.click('#leave');
+    await waitFor('no encoding sending', () => sameRids([])(publisher), 20_000, 0);
+    expect(await pausedLayersGauge()).toBe(3);
+    const muted = await publisher.evaluate(() => document.querySelector('#toggle-camera')?.classList.contains('off'));
+    expect(muted).toBe(false);
+  }, 60_000);
+});
