@@ -191,6 +191,8 @@ export class MediaParticipant extends TypedEmitter<ParticipantEvents> {
   }
 
   #demand(consumer: types.Consumer, spatialLayer: number | null): void {
+    // A consumer that closed while a request on it was under way must not leave a demand behind.
+    if (consumer.closed && spatialLayer !== null) return;
     if (consumer.type === 'simulcast') this.emit('consumerDemand', consumer.producerId, consumer.id, spatialLayer);
   }
 

@@ -1,13 +1,14 @@
 /**
  * Dynacast with real browsers: a publisher's camera sends three simulcast encodings, and only those
  * someone consumes leave the browser. Nobody watching → no encoding sends; a small tile → the lowest
- * only; the tile enlarged → the top one too; the viewer gone → nothing again.
+ * only; the tile enlarged → the top one too; the viewer gone → nothing again; a recording → all of them.
  */
 import type { Page } from 'puppeteer-core';
-import { io, type Socket } from 'socket.io-client';
+import type { Socket } from 'socket.io-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SendLayerStats } from '../../web-client/src/diagnostics.js';
 import { joinAs, launchBrowser, receiveStats, waitDecodingFrom, type TestBrowser } from '../helpers/browser.js';
+import { joinWithoutMedia, request } from '../helpers/recording.js';
 import { login, startServer, type RunningServer } from '../helpers/server-process.js';
 import { waitFor } from '../helpers/wait.js';
 
@@ -32,7 +33,8 @@ describe('dynacast: the publisher sends only the simulcast layers someone consum
   let publisher: Page;
   let viewer: Page;
   let admin: string;
-  const sockets: Socket[] = [];
+  /** A commander in the room without media: sends the bad requests and starts the recording. */
+  let commander: Socket;
 
   const pausedLayersGauge = async () => {
     const text = await (await fetch(`${server.url}/metrics`, { headers: { authorization: `Bearer ${admin}` } })).text();
@@ -47,7 +49,7 @@ describe('dynacast: the publisher sends only the simulcast layers someone consum
   });
 
   afterAll(async () => {
-    for (const s of sockets) s.close();
+    commander?.close();
     await chromium?.close();
     await server?.stop();
   });
@@ -82,17 +84,14 @@ describe('dynacast: the publisher sends only the simulcast layers someone consum
   it('answers a size report for a consumer that is not the caller\'s with NOT_FOUND, a bad size with BAD_REQUEST', async () => {
     const [watching] = await viewer.evaluate(() => (window as unknown as Diag).__diag.videoConsumers());
     expect(watching).toBeDefined();
-    const socket = io(server.url, { auth: { token: await login(server.url, 'township0101', 'township123') }, transports: ['websocket'], reconnection: false, forceNew: true });
-    sockets.push(socket);
-    await new Promise<void>((resolve, reject) => socket.once('connect', resolve).once('connect_error', reject));
-    const request = (method: string, data: unknown) => socket.timeout(5000).emitWithAck('request', { method, data }) as Promise<{ ok: boolean; error?: { code: string; message: string } }>;
-    expect((await request('joinRoom', { roomId: ROOM })).ok).toBe(true);
-    const stolen = await request('setConsumerDisplaySize', { consumerId: watching!.consumerId, width: 1920, height: 1080 });
-    expect(stolen.error?.code).toBe('NOT_FOUND');
-    expect(stolen.error?.message).toContain('of yours');
-    const bad = await request('setConsumerDisplaySize', { consumerId: watching!.consumerId, width: 100, height: -5 });
-    expect(bad.error?.code).toBe('BAD_REQUEST');
-    socket.close();
+    commander = (await joinWithoutMedia(server.url, 'commander', 'commander123', ROOM)).socket;
+    const stolen = await request(commander, 'setConsumerDisplaySize', { consumerId: watching!.consumerId, width: 1920, height: 1080 });
+    expect(stolen.ok ? null : stolen.error.code).toBe('NOT_FOUND');
+    expect(stolen.ok ? '' : stolen.error.message).toContain('of yours');
+    const bad = await request(commander, 'setConsumerDisplaySize', { consumerId: watching!.consumerId, width: 100, height: -5 });
+    expect(bad.ok ? null : bad.error.code).toBe('BAD_REQUEST');
+    // The viewer still gets the top layer: nobody else's request moved it.
+    expect(await pausedLayersGauge()).toBe(0);
   }, 30_000);
 
   it('the viewer leaves: the publisher stops sending again, without being muted', async () => {
@@ -101,5 +100,13 @@ describe('dynacast: the publisher sends only the simulcast layers someone consum
     expect(await pausedLayersGauge()).toBe(3);
     const muted = await publisher.evaluate(() => document.querySelector('#toggle-camera')?.classList.contains('off'));
     expect(muted).toBe(false);
+  }, 60_000);
+
+  it('a recording keeps every layer on while nobody watches; stopped, the publisher goes quiet again', async () => {
+    expect((await request(commander, 'startRecording')).ok).toBe(true);
+    await waitFor('the recorder pulls every layer', async () => (await pausedLayersGauge()) === 0 && (await sendingRids(publisher)).includes('r0'), 20_000, 0);
+    expect((await request(commander, 'stopRecording')).ok).toBe(true);
+    await waitFor('no encoding sending', () => sameRids([])(publisher), 20_000, 0);
+    expect(await pausedLayersGauge()).toBe(3);
   }, 60_000);
 });
