@@ -17,6 +17,8 @@ export interface RouterPlace {
 type ParticipantEvents = {
   /** A consumer closed because its producer or transport went away. */
   consumerClosed: [consumerId: string];
+  /** The spatial layer a consumer of a simulcast producer wants now; null: none (paused or closed). For dynacast. */
+  consumerDemand: [producerId: string, consumerId: string, spatialLayer: number | null];
 };
 
 /** Height the web client captures at; simulcast layers are 1/4, 1/2 and full of it. */
@@ -34,6 +36,8 @@ export class MediaParticipant extends TypedEmitter<ParticipantEvents> {
   readonly #transports = new Map<string, types.WebRtcTransport>();
   readonly #producers = new Map<string, types.Producer<ProducerAppData>>();
   readonly #consumers = new Map<string, types.Consumer>();
+  /** Consumers the viewer paused (not the server's pause until the viewer is ready): they want no layer. */
+  readonly #pausedByViewer = new Set<string>();
   #rtpCapabilities: types.RtpCapabilities | undefined;
   /** The recv transport being made, so a consume sent right behind createTransport waits instead of failing. */
   #recvCreating: Promise<types.WebRtcTransport | undefined> | undefined;
@@ -145,7 +149,13 @@ export class MediaParticipant extends TypedEmitter<ParticipantEvents> {
     };
     consumer.on('producerclose', forget);
     consumer.on('transportclose', forget);
-    consumer.observer.on('close', () => this.#consumers.delete(consumer.id));
+    consumer.observer.on('close', () => {
+      this.#consumers.delete(consumer.id);
+      this.#pausedByViewer.delete(consumer.id);
+      this.#demand(consumer, null);
+    });
+    // Counted from now, though made paused: the viewer resumes it in a moment.
+    this.#demand(consumer, consumer.preferredLayers?.spatialLayer ?? null);
     return consumer;
   }
 
@@ -153,6 +163,9 @@ export class MediaParticipant extends TypedEmitter<ParticipantEvents> {
     const consumer = this.#consumer(consumerId);
     if (paused) await consumer.pause();
     else await consumer.resume();
+    if (paused) this.#pausedByViewer.add(consumerId);
+    else this.#pausedByViewer.delete(consumerId);
+    this.#demand(consumer, paused ? null : (consumer.preferredLayers?.spatialLayer ?? null));
   }
 
   closeConsumer(consumerId: string): void {
@@ -166,6 +179,7 @@ export class MediaParticipant extends TypedEmitter<ParticipantEvents> {
     const mode = consumer.rtpParameters.encodings?.[0]?.scalabilityMode ?? 'L3T3';
     const layers = layersFor(height, Number(/^[LS](\d+)/.exec(mode)?.[1] ?? 1));
     await consumer.setPreferredLayers(layers);
+    if (!this.#pausedByViewer.has(consumerId)) this.#demand(consumer, layers.spatialLayer);
     return layers.spatialLayer;
   }
 
@@ -180,6 +194,12 @@ export class MediaParticipant extends TypedEmitter<ParticipantEvents> {
     const transport = this.#transports.get(transportId);
     if (!transport) throw new AppError(ErrorCode.NotFound, `no transport ${transportId} of yours`);
     return transport;
+  }
+
+  #demand(consumer: types.Consumer, spatialLayer: number | null): void {
+    // A consumer that closed while a request on it was under way must not leave a demand behind.
+    if (consumer.closed && spatialLayer !== null) return;
+    if (consumer.type === 'simulcast') this.emit('consumerDemand', consumer.producerId, consumer.id, spatialLayer);
   }
 
   #consumer(consumerId: string): types.Consumer {

@@ -244,6 +244,8 @@ export interface NotificationData {
   producerRemoved: { peerId: string; producerId: string };
   producerPaused: { peerId: string; producerId: string; paused: boolean };
   consumerClosed: { consumerId: string };
+  /** Dynacast: the highest simulcast layer anyone consumes of the caller's producer; -1: nobody, send nothing. */
+  producerLayers: { producerId: string; maxSpatialLayer: number };
   activeSpeaker: { peerId: string | null };
   /** The room's media was rebuilt (a media worker died): join again with the same producers. */
   roomReset: { reason: string };

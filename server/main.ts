@@ -15,7 +15,7 @@ import { RtmpServer } from './feeds/rtmp-server.js';
 import { SourceStore } from './feeds/source-store.js';
 import { createApp } from './http/app.js';
 import { createLogger } from './logger.js';
-import { createMetrics, registerClusterMetrics, registerRecordingMetrics } from './metrics.js';
+import { createMetrics, registerClusterMetrics, registerDynacastMetrics, registerRecordingMetrics } from './metrics.js';
 import { freeBytes } from './recording/disk-space.js';
 import { readOrganisationConfig } from './org/organisation-config.js';
 import { OrgStore } from './org/org-store.js';
@@ -111,6 +111,7 @@ async function main(): Promise<void> {
     minFreeBytes: config.recording.minFreeBytes, diskCheckMs: config.recording.diskCheckMs,
   });
   registerRecordingMetrics(metrics, { active: () => recordings.activeCount, freeBytes: () => freeBytes(recordingsRoot) });
+  registerDynacastMetrics(metrics, () => rooms.liveRooms().reduce((n, room) => n + room.dynacast.pausedLayers(), 0));
   const incidentRecording = new IncidentRecording({ recordings, incidents, rooms, audit, logger, policy: config.recording.policy });
   const retention = new RetentionSweeper({
     store: recordingStore, audit, logger, root: recordingsRoot, retentionMs: config.recording.retentionMs, intervalMs: config.recording.sweepMs,

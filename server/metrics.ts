@@ -64,6 +64,16 @@ export function registerRecordingMetrics(metrics: Metrics, source: { active: () 
   });
 }
 
+/** Dynacast: simulcast layers publishers leave off because nobody consumes them (fewer packets in and out). */
+export function registerDynacastMetrics(metrics: Metrics, pausedLayers: () => number): void {
+  new client.Gauge({
+    name: 'ecs_dynacast_paused_layers', help: 'Simulcast layers (encodings) publishers were told to stop sending, over live rooms', registers: [metrics.registry],
+    collect() {
+      this.set(pausedLayers());
+    },
+  });
+}
+
 /** With REDIS_URL: how many nodes this node sees alive, and its PipeTransports to them. */
 export function registerClusterMetrics(metrics: Metrics, source: { nodes: () => number; pipes: () => { inbound: number; outbound: number } }): void {
   new client.Gauge({

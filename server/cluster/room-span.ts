@@ -186,6 +186,8 @@ export class RoomSpan {
     const producer = room.producers().find((p) => p.producer.id === request.producerId && room.isLocalPeer(p.peerId));
     if (!producer) throw new Error(`no local producer ${request.producerId} in room ${room.id}`);
     const consumer = await transport.consume({ producerId: request.producerId });
+    // The other node's viewers are not counted here: the pipe keeps every layer on (dynacast).
+    consumer.observer.once('close', room.dynacast.demandFull(request.producerId, `pipe:${consumer.id}`));
     return { kind: consumer.kind, rtpParameters: consumer.rtpParameters, muted: room.isMutedLocally(producer.peerId, producer.producer.id), source: producer.producer.appData.source };
   }
 

@@ -84,6 +84,8 @@ export class ActiveRecording {
         endReason: null,
       };
       slot.recorder = recorder;
+      // A recording keeps every simulcast layer on at the publisher (dynacast) while it records.
+      if (!recorder.consumer.closed) recorder.consumer.observer.once('close', this.room.dynacast.demandFull(producer.id, `recorder:${recorder.consumer.id}`));
       slot.track = track;
       this.record.tracks.push(track);
       if (track.kind === 'video') {

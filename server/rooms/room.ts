@@ -6,6 +6,7 @@ import type { PublicUser } from '../../protocol/http.js';
 import type { FeedState } from '../../protocol/feeds.js';
 import type { ProducerAppData } from '../../media/media-participant.js';
 import type { FloorOutcome, FloorState, MediaSource, Notification, PeerInfo, RequestData, ResponseData, SipCallInfo } from '../../protocol/signalling.js';
+import { Dynacast } from '../../media/dynacast.js';
 import { MediaRoom, type RoomRouterInfo } from '../../media/media-room.js';
 import type { WorkerPool } from '../../media/worker-pool.js';
 import type { FloorEvent } from '../ptt/floor-control.js';
@@ -63,6 +64,8 @@ export class Room extends TypedEmitter<RoomEvents> {
   readonly #talkGroup: TalkGroup | undefined;
   /** Gate changes run one after another, in the order the floor changed. */
   #gating: Promise<void> = Promise.resolve();
+  /** Tells publishers which simulcast layers anyone consumes; recorders and pipes call demandFull on it. */
+  readonly dynacast = new Dynacast();
 
   private constructor(
     readonly definition: RoomDefinition,
@@ -395,6 +398,7 @@ export class Room extends TypedEmitter<RoomEvents> {
       { type: 'producerAdded', data: { peerId: peer.id, producer: producerInfo(producer, data.source) } },
       peer.id,
     );
+    this.dynacast.publish(producer, (maxSpatialLayer) => peer.notify({ type: 'producerLayers', data: { producerId: producer.id, maxSpatialLayer } }));
     this.emit('producer', { producer, peerId: peer.id, user: peer.user });
     return { producerId: producer.id };
   }
@@ -445,6 +449,7 @@ export class Room extends TypedEmitter<RoomEvents> {
     this.#remotes.clear();
     this.#sips.clear();
     this.#media.close();
+    this.dynacast.close();
     this.emit('closed');
   }
 
@@ -502,6 +507,7 @@ export class Room extends TypedEmitter<RoomEvents> {
 
   #newParticipant(peerId: string) {
     const participant = this.#media.addParticipant(peerId);
+    this.dynacast.watch(participant);
     participant.on('consumerClosed', (consumerId) => {
       this.#peers.get(peerId)?.notify({ type: 'consumerClosed', data: { consumerId } });
     });

@@ -1,11 +1,23 @@
 import type { RoomClient } from './room-client.js';
 import { createToneProbe } from './tone-probe.js';
 
+/** One simulcast encoding of this browser's camera, as it leaves (outbound-rtp). */
+export interface SendLayerStats {
+  rid: string;
+  bytesSent: number;
+  frameHeight: number;
+  active: boolean;
+  /** Why the encoder sends less than asked ('bandwidth', 'cpu', 'none'). */
+  qualityLimitationReason: string;
+  targetBitrate: number;
+}
+
 export interface PeerReceiveStats {
   peerId: string;
   name: string;
   framesDecoded: number;
   frameWidth: number;
+  frameHeight: number;
   videoCodec: string;
   audioEnergy: number;
   audioLevel: number;
@@ -32,7 +44,7 @@ export function installDiagnostics(getClient: () => RoomClient | undefined, getT
       for (const [producerId, consumer] of client.consumers) {
         const peer = [...client.peers.values()].find((p) => p.producers.has(producerId));
         if (!peer) continue;
-        const row = byPeer.get(peer.info.id) ?? { peerId: peer.info.id, name: peer.info.user.username, framesDecoded: 0, frameWidth: 0, videoCodec: '', audioEnergy: 0, audioLevel: 0 };
+        const row = byPeer.get(peer.info.id) ?? { peerId: peer.info.id, name: peer.info.user.username, framesDecoded: 0, frameWidth: 0, frameHeight: 0, videoCodec: '', audioEnergy: 0, audioLevel: 0 };
         byPeer.set(peer.info.id, row);
         const report = await consumer.getStats();
         const codecs = new Map<string, string>();
@@ -44,6 +56,7 @@ export function installDiagnostics(getClient: () => RoomClient | undefined, getT
           if (s['kind'] === 'video') {
             row.framesDecoded += Number(s['framesDecoded'] ?? 0);
             row.frameWidth = Number(s['frameWidth'] ?? 0);
+            row.frameHeight = Number(s['frameHeight'] ?? 0);
             row.videoCodec = codecs.get(String(s['codecId'])) ?? '';
           } else {
             row.audioEnergy += Number(s['totalAudioEnergy'] ?? 0);
@@ -52,6 +65,28 @@ export function installDiagnostics(getClient: () => RoomClient | undefined, getT
         });
       }
       return [...byPeer.values()];
+    },
+    /** The camera's simulcast encodings on the wire (dynacast leaves the unwatched ones inactive). */
+    async sendLayers(): Promise<SendLayerStats[]> {
+      const camera = getClient()?.localProducer('camera');
+      if (!camera || camera.closed) return [];
+      const layers: SendLayerStats[] = [];
+      (await camera.getStats()).forEach((s: Record<string, unknown>) => {
+        if (s['type'] !== 'outbound-rtp') return;
+        layers.push({
+          rid: String(s['rid'] ?? ''),
+          bytesSent: Number(s['bytesSent'] ?? 0),
+          frameHeight: Number(s['frameHeight'] ?? 0),
+          active: s['active'] !== false,
+          qualityLimitationReason: String(s['qualityLimitationReason'] ?? ''),
+          targetBitrate: Number(s['targetBitrate'] ?? 0),
+        });
+      });
+      return layers.sort((a, b) => a.rid.localeCompare(b.rid));
+    },
+    /** This browser's video consumer ids by producer id (support: match the server's view). */
+    videoConsumers(): { producerId: string; consumerId: string }[] {
+      return [...(getClient()?.consumers ?? [])].filter(([, c]) => c.kind === 'video').map(([producerId, c]) => ({ producerId, consumerId: c.id }));
     },
     /** The path the media uplink took: transport protocol of the selected candidate pair. */
     async sendPath(): Promise<{ protocol: string; candidateType: string } | undefined> {

@@ -6,6 +6,7 @@ import type { RecordingState } from '../../protocol/recording.js';
 import type { DeviceCache } from './device-cache.js';
 import { marks } from './diagnostics.js';
 import { PttFloor } from './ptt-floor.js';
+import { SendLayers } from './send-layers.js';
 import type { SignallingClient } from './signalling-client.js';
 
 export interface RemotePeer {
@@ -78,6 +79,9 @@ export class RoomClient {
   /** The recv transport of the join in progress, for consumes sent before it exists. */
   #recvReady: Promise<types.Transport> | undefined;
   readonly #producers = new Map<MediaSource, types.Producer>();
+  /** The camera's simulcast layers on the wire (dynacast); the uplink cap outlives a rejoin, the server's word does not. */
+  #cameraLayers: SendLayers | undefined;
+  #uplinkLayerCap = SIMULCAST.length - 1;
   /** Video producers the UI shows: only these are consumed (no full mesh in a large room). */
   readonly #shownVideo = new Set<string>();
   /** Producers with a consume on its way, so a second call does not make a second consumer. */
@@ -141,6 +145,12 @@ export class RoomClient {
     else producer.resume();
     await this.signalling.request('setProducerPaused', { producerId: producer.id, paused });
     this.#changed();
+  }
+
+  /** Caps the camera's simulcast layers for a thin uplink (the field page's bandwidth guard). */
+  capCameraLayers(layer: number): void {
+    this.#uplinkLayerCap = layer;
+    this.#cameraLayers?.setCap(layer);
   }
 
   /** Switches to another microphone or camera without renegotiating. */
@@ -313,6 +323,7 @@ export class RoomClient {
         appData: { source: 'camera' },
       });
       this.#producers.set('camera', p);
+      this.#cameraLayers = new SendLayers(p, SIMULCAST.length - 1, this.#uplinkLayerCap);
       if (wasPaused('camera')) await this.setPaused('camera', true);
     }
     if (generation !== this.#generation) return;
@@ -423,6 +434,9 @@ export class RoomClient {
       case 'activeSpeaker':
         this.activeSpeaker = n.data.peerId;
         break;
+      case 'producerLayers':
+        if (this.#cameraLayers?.producer.id === n.data.producerId) this.#cameraLayers.setDemanded(n.data.maxSpatialLayer);
+        return;
       case 'feedState': {
         const peer = this.peers.get(n.data.peerId);
         if (peer) peer.info = { ...peer.info, feed: { sourceId: n.data.sourceId, ...n.data.feed } };
@@ -467,6 +481,7 @@ export class RoomClient {
     for (const c of this.consumers.values()) c.close();
     this.consumers.clear();
     this.#producers.clear();
+    this.#cameraLayers = undefined;
     this.#send?.close();
     this.#recv?.close();
     this.#send = undefined;

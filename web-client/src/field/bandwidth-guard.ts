@@ -54,13 +54,13 @@ export class BandwidthGuard {
       if (this.#lowSince !== undefined && now - this.#lowSince >= lowForMs) await this.#enter('audio-only', now);
     } else if (this.mode === 'audio-only') {
       if (now - this.#since >= probeEveryMs) {
-        camera.setMaxSpatialLayer(0);
+        this.client.capCameraLayers(0);
         await this.client.setPaused('camera', false);
         this.#set('probing', now);
       }
     } else if (now - this.#since >= probeForMs) {
       if (kbps >= highKbps) {
-        camera.setMaxSpatialLayer(2);
+        this.client.capCameraLayers(2);
         this.#lowSince = undefined;
         this.#set('video', now);
       } else {

@@ -71,14 +71,16 @@ export function renderRoom(
   navigator.mediaDevices.addEventListener('devicechange', onDeviceChange);
 
   const sizeReports = new Map<string, number>();
+  // The server picks each video's simulcast layer (and dynacast the publisher's) from these reports.
+  const reportSize = (producerId: string, { width, height }: { width: number; height: number }) => {
+    clearTimeout(sizeReports.get(producerId));
+    const dpr = window.devicePixelRatio || 1;
+    sizeReports.set(producerId, window.setTimeout(() => void client.setDisplaySize(producerId, width * dpr, height * dpr).catch(() => undefined), 300));
+  };
   const resizeObserver = new ResizeObserver((entries) => {
     for (const entry of entries) {
       const producerId = (entry.target as HTMLElement).dataset['producer'];
-      if (!producerId) continue;
-      clearTimeout(sizeReports.get(producerId));
-      const { width, height } = entry.contentRect;
-      const dpr = window.devicePixelRatio || 1;
-      sizeReports.set(producerId, window.setTimeout(() => void client.setDisplaySize(producerId, width * dpr, height * dpr).catch(() => undefined), 300));
+      if (producerId) reportSize(producerId, entry.contentRect);
     }
   });
 
@@ -144,6 +146,8 @@ export function renderRoom(
         }
         if (videoConsumer) tile.video.dataset['producer'] = videoConsumer.producerId;
         else delete tile.video.dataset['producer'];
+        // A tile that keeps its size fires no resize: its new video was consumed at the layout's guess.
+        if (videoConsumer) reportSize(videoConsumer.producerId, tile.video.getBoundingClientRect());
       }
       tile.placeholder.hidden = Boolean(videoConsumer) && !videoInfo?.paused;
       // A camera feed's tile says why there is no picture: connecting, retrying, wrong password…
