@@ -7,7 +7,7 @@ import { z } from 'zod';
 import type { types as ms } from 'mediasoup-client';
 import type { ErrorBody } from './errors.js';
 import { FeedState } from './feeds.js';
-import { Id, PublicUser, RoomMode } from './http.js';
+import { Id, PublicUser, RoomLayout, RoomMode } from './http.js';
 import type { Recording, RecordingAlert, RecordingState } from './recording.js';
 
 const isPlainObject = (v: unknown): boolean => typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -102,6 +102,15 @@ export const FloorState = z.object({
 });
 export type FloorState = z.infer<typeof FloorState>;
 
+/**
+ * Whose audio a member of a large room receives: the last `lastN` distinct active speakers, most recent
+ * first. A room with at most `lastN` audio producers besides the member's own is heard whole.
+ */
+export interface AudibleSpeakers {
+  peerIds: string[];
+  lastN: number;
+}
+
 export const FloorDenyReason = z.enum(['listen-only', 'queue-full']);
 export const FloorRevokeReason = z.enum(['preempted', 'time-limit']);
 export type FloorRevokeReason = z.infer<typeof FloorRevokeReason>;
@@ -189,6 +198,8 @@ export interface ResponseData {
     routerRtpCapabilities: ms.RtpCapabilities;
     peers: PeerInfo[];
     mode: RoomMode;
+    layout: RoomLayout;
+    audibleSpeakers: AudibleSpeakers;
     /** The floor now (talk groups), so a member joining mid-burst sees who talks at once. */
     floor: FloorState | null;
   };
@@ -245,6 +256,8 @@ export interface NotificationData {
   producerPaused: { peerId: string; producerId: string; paused: boolean };
   consumerClosed: { consumerId: string };
   activeSpeaker: { peerId: string | null };
+  /** The set of last-N active speakers changed (not sent when only their order did). */
+  audibleSpeakers: AudibleSpeakers;
   /** The room's media was rebuilt (a media worker died): join again with the same producers. */
   roomReset: { reason: string };
   positions: { peerId: string; user: { id: string; displayName: string; orgUnitId: string }; positions: Position[] };

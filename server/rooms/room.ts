@@ -10,11 +10,18 @@ import { MediaRoom } from '../../media/media-room.js';
 import type { WorkerPool } from '../../media/worker-pool.js';
 import type { FloorEvent } from '../ptt/floor-control.js';
 import { TalkGroup, type PttDeps } from '../ptt/talk-group.js';
+import { AudibleSpeakers } from './audible-speakers.js';
 import { Peer, type Notify } from './peer.js';
 import { RemotePeer } from './remote-peer.js';
 import type { RoomDefinition } from './room-store.js';
 import { SipPeer } from './sip-peer.js';
 import { TypedEmitter } from '../../media/typed-emitter.js';
+
+export interface RoomOptions {
+  /** How many of the latest active speakers a member of a large room hears. */
+  lastNAudio?: number;
+}
+const DEFAULT_LAST_N_AUDIO = 6;
 
 /** A producer in the room with whose it is (a person's, or a camera feed's). */
 export interface RoomProducer {
@@ -63,6 +70,7 @@ export class Room extends TypedEmitter<RoomEvents> {
   readonly #talkGroup: TalkGroup | undefined;
   /** Gate changes run one after another, in the order the floor changed. */
   #gating: Promise<void> = Promise.resolve();
+  readonly #audible: AudibleSpeakers;
 
   private constructor(
     readonly definition: RoomDefinition,
@@ -70,15 +78,20 @@ export class Room extends TypedEmitter<RoomEvents> {
     private readonly pool: WorkerPool,
     private readonly logger: Logger,
     ptt: PttDeps,
+    options: RoomOptions,
   ) {
     super();
     this.#media = media;
     this.#attach(media);
     if (definition.mode === 'ptt') this.#talkGroup = new TalkGroup(definition.id, ptt, (events) => this.#onFloorChange(events));
+    this.#audible = new AudibleSpeakers(options.lastNAudio ?? DEFAULT_LAST_N_AUDIO);
+    this.on('activeSpeaker', (peerId) => {
+      if (this.#audible.spoke(peerId)) this.#broadcast({ type: 'audibleSpeakers', data: this.#audible.state() });
+    });
   }
 
-  static async open(definition: RoomDefinition, pool: WorkerPool, logger: Logger, ptt: PttDeps): Promise<Room> {
-    return new Room(definition, await MediaRoom.create(pool), pool, logger.child({ room: definition.id }), ptt);
+  static async open(definition: RoomDefinition, pool: WorkerPool, logger: Logger, ptt: PttDeps, options: RoomOptions = {}): Promise<Room> {
+    return new Room(definition, await MediaRoom.create(pool), pool, logger.child({ room: definition.id }), ptt, options);
   }
 
   get id(): string {
@@ -134,6 +147,8 @@ export class Room extends TypedEmitter<RoomEvents> {
         routerRtpCapabilities: this.#media.rtpCapabilities as WireCapabilities,
         peers: others,
         mode: this.definition.mode,
+        layout: this.definition.layout,
+        audibleSpeakers: this.#audible.state(),
         floor: this.#talkGroup?.state() ?? null,
       },
     };
@@ -151,6 +166,7 @@ export class Room extends TypedEmitter<RoomEvents> {
     peer.media.close();
     this.#media.removeParticipant(peerId);
     this.#broadcast({ type: 'peerLeft', data: { peerId } });
+    this.#forgetSpeaker(peerId);
     this.#talkGroup?.remove(peerId);
     this.emit('localPeerLeft', peerId);
   }
@@ -234,6 +250,7 @@ export class Room extends TypedEmitter<RoomEvents> {
     this.#remotes.delete(peerId);
     for (const producer of remote.producers.values()) producer.close();
     this.#broadcast({ type: 'peerLeft', data: { peerId } });
+    this.#forgetSpeaker(peerId);
   }
 
   /** The node is gone (or its room closed): its members leave this room. */
@@ -267,7 +284,8 @@ export class Room extends TypedEmitter<RoomEvents> {
       producer.close();
       return;
     }
-    this.#media.adoptPipedProducer(producer);
+    // A camera's microphone counts as a speaker like anyone, so a large room hears it when it is loud.
+    this.#media.adoptPipedProducer(producer, { observeSpeaker: true });
     feed.producers.set(producer.id, producer);
     producer.observer.on('close', () => {
       feed.producers.delete(producer.id);
@@ -334,6 +352,7 @@ export class Room extends TypedEmitter<RoomEvents> {
     this.#sips.delete(peerId);
     sip.producer?.close();
     this.#broadcast({ type: 'peerLeft', data: { peerId } });
+    this.#forgetSpeaker(peerId);
     this.#talkGroup?.remove(peerId);
   }
 
@@ -369,6 +388,7 @@ export class Room extends TypedEmitter<RoomEvents> {
     this.#feeds.delete(peerId);
     for (const producer of feed.producers.values()) producer.close();
     this.#broadcast({ type: 'peerLeft', data: { peerId } });
+    this.#forgetSpeaker(peerId);
   }
 
   async produce(peer: Peer, data: RequestData<'produce'>): Promise<ResponseData['produce']> {
@@ -446,6 +466,10 @@ export class Room extends TypedEmitter<RoomEvents> {
   /** Sends to every peer in the room. */
   notifyAll(notification: Notification): void {
     this.#broadcast(notification);
+  }
+
+  #forgetSpeaker(peerId: string): void {
+    if (this.#audible.forget(peerId)) this.#broadcast({ type: 'audibleSpeakers', data: this.#audible.state() });
   }
 
   #ptt(): TalkGroup {
