@@ -1,8 +1,10 @@
-import type { PublicUser } from '../../../protocol/http.js';
+import type { OrgUnitKind, PublicUser } from '../../../protocol/http.js';
+import { orgUnits } from '../api.js';
 import { marks } from '../diagnostics.js';
 import { t } from '../i18n.js';
 import { CAMERA_CONSTRAINTS, type RoomClient } from '../room-client.js';
 import { syncAudioSinks } from './audio-sinks.js';
+import { chooseSpotlight, consultationPage, consultationPageSize } from './consultation-layout.js';
 import { h } from './dom.js';
 import { feedStateText, renderFeedsPanel } from './feeds-panel.js';
 import { renderPttPanel } from './ptt-panel.js';
@@ -30,6 +32,12 @@ export function renderRoom(
   const tiles = new Map<string, Tile>();
   let page = 0;
   let perPage: number = Number(localStorage.getItem('perPage')) || 9;
+  /** The viewer's level, which sets a consultation room's page (unknown until the org list is in). */
+  let unitKind: OrgUnitKind | undefined;
+  void orgUnits(ctx.token).then((units) => {
+    unitKind = units.find((u) => u.id === ctx.user.orgUnitId)?.kind;
+    update();
+  }, () => undefined);
 
   const gallery = h('div', { class: 'gallery', id: 'gallery' });
   const audioBox = h('div', { hidden: true });
@@ -102,17 +110,29 @@ export function renderRoom(
   }
 
   function setPage(next: number): void {
-    const pages = Math.max(1, Math.ceil(orderedIds().length / perPage));
-    page = Math.min(Math.max(0, next), pages - 1);
+    page = next;
     update();
   }
 
-  function update(): void {
+  /** The tiles of the page asked for: the gallery's shared grid, or a consultation page for this viewer's level. */
+  function layOut(requested: number): { visible: string[]; page: number; pages: number; spotlight: string | null } {
+    if (client.layout === 'consultation' && client.mode !== 'ptt') {
+      const members = [...client.peers].map(([peerId, peer]) => ({ peerId, role: peer.info.user.role }));
+      const spotlight = chooseSpotlight(members, client.activeSpeaker);
+      return { ...consultationPage(members.map((m) => m.peerId), spotlight, consultationPageSize(unitKind), requested), spotlight };
+    }
     const ids = orderedIds();
     const pages = Math.max(1, Math.ceil(ids.length / perPage));
-    if (page >= pages) page = pages - 1;
-    const visible = ids.slice(page * perPage, (page + 1) * perPage);
+    const clamped = Math.min(Math.max(0, requested), pages - 1);
+    return { visible: ids.slice(clamped * perPage, (clamped + 1) * perPage), page: clamped, pages, spotlight: null };
+  }
+
+  function update(): void {
+    const laidOut = layOut(page);
+    const { visible, pages, spotlight } = laidOut;
+    page = laidOut.page;
     pageLabel.textContent = `${page + 1}/${pages}`;
+    perPageSelect.hidden = client.layout === 'consultation';
 
     // Self tile: local preview.
     const self = tileFor('self', `${ctx.user.displayName}（${t('room.me')}）`);
@@ -164,6 +184,7 @@ export function renderRoom(
       }
       tile.muted.hidden = !audioInfo?.paused;
       tile.el.classList.toggle('speaking', client.activeSpeaker === peerId);
+      tile.el.classList.toggle('spotlight', spotlight === peerId);
     }
     for (const id of [...tiles.keys()]) {
       if (id !== 'self' && !client.peers.has(id)) {
