@@ -17,6 +17,11 @@ import { ReceiveCounter } from './receive-counter.js';
 import type { Vp8Frame } from './vp8-clip.js';
 
 const VIDEO_PT = 96;
+const AUDIO_PT = 111;
+const AUDIO_LEVEL_EXT_ID = 1;
+/** One 20 ms Opus frame of silence (CELT, full band): what a muted talker's encoder sends. */
+const OPUS_SILENCE = Buffer.from([0xf8, 0xff, 0xfe]);
+const OPUS_SAMPLES_PER_FRAME = 960;
 const REQUEST_TIMEOUT_MS = 20_000;
 
 export interface EndpointStats {
@@ -30,13 +35,17 @@ export class LiteEndpoint {
   readonly #received = new ReceiveCounter();
   readonly #consumers = new Map<string, string>();
   readonly ssrc = randomInt(1, 0xffffffff);
+  readonly audioSsrc = randomInt(1, 0xffffffff);
   #seq = randomInt(0, 0xffff);
+  #audioSeq = randomInt(0, 0xffff);
+  #audioTimestamp = randomInt(0, 0xffffffff);
   #send: LiteTransport | undefined;
   #recv: LiteTransport | undefined;
   /** Producers of the others, as the server announces them. */
   readonly videoProducers = new Map<string, string>();
   peerId = '';
   producerId: string | undefined;
+  audioProducerId: string | undefined;
   joinMs = 0;
 
   private constructor(
@@ -62,8 +71,11 @@ export class LiteEndpoint {
     return new LiteEndpoint(socket, cert);
   }
 
-  /** Joins, and with publish, is sending video when this resolves: joinMs measures that. */
-  async join(roomId: string, publish: boolean): Promise<void> {
+  /**
+   * Joins, and with publish, is sending video when this resolves: joinMs measures that. With audio it
+   * also publishes a microphone (Opus with ssrc-audio-level), which speaks only when sendAudio is called.
+   */
+  async join(roomId: string, publish: boolean, opts: { audio?: boolean } = {}): Promise<void> {
     const started = performance.now();
     const joined = await this.#request('joinRoom', { roomId });
     this.peerId = joined.peerId;
@@ -88,6 +100,7 @@ export class LiteEndpoint {
         },
       });
       this.producerId = producerId;
+      if (opts.audio) await this.#produceAudio();
     }
     this.joinMs = performance.now() - started;
   }
@@ -124,6 +137,25 @@ export class LiteEndpoint {
     });
   }
 
+  /**
+   * Sends one 20 ms audio packet whose ssrc-audio-level says `levelDbov` (0 loud … -127 silent): the
+   * room's active-speaker observer reads only that, so the payload stays a silent frame.
+   */
+  sendAudio(levelDbov: number): void {
+    const send = this.#send;
+    if (!send || !this.audioProducerId) return;
+    const level = Math.min(127, Math.max(0, Math.round(-levelDbov)));
+    this.#audioSeq = (this.#audioSeq + 1) & 0xffff;
+    this.#audioTimestamp = (this.#audioTimestamp + OPUS_SAMPLES_PER_FRAME) >>> 0;
+    send.sendRtp(
+      {
+        payloadType: AUDIO_PT, sequenceNumber: this.#audioSeq, timestamp: this.#audioTimestamp, ssrc: this.audioSsrc, marker: false,
+        extensions: [{ id: AUDIO_LEVEL_EXT_ID, payload: Buffer.from([(level < 50 ? 0x80 : 0) | level]) }],
+      },
+      OPUS_SILENCE,
+    );
+  }
+
   stats(): EndpointStats {
     const r = this.#received;
     return { received: r.received, lost: r.lost, streams: r.streams, bytesSent: this.#send?.bytesSent ?? 0 };
@@ -140,6 +172,22 @@ export class LiteEndpoint {
   }
 
   #sendId: string | undefined;
+
+  async #produceAudio(): Promise<void> {
+    const { producerId } = await this.#request('produce', {
+      transportId: this.#sendId!,
+      kind: 'audio',
+      source: 'mic',
+      rtpParameters: {
+        mid: '1',
+        codecs: [{ mimeType: 'audio/opus', payloadType: AUDIO_PT, clockRate: 48000, channels: 2, parameters: { useinbandfec: 1 }, rtcpFeedback: [] }],
+        headerExtensions: [{ uri: 'urn:ietf:params:rtp-hdrext:ssrc-audio-level', id: AUDIO_LEVEL_EXT_ID }],
+        encodings: [{ ssrc: this.audioSsrc }],
+        rtcp: { cname: `load-${this.ssrc}`, reducedSize: true },
+      },
+    });
+    this.audioProducerId = producerId;
+  }
 
   async #transport(direction: 'send' | 'recv'): Promise<LiteTransport> {
     const params = await this.#request('createTransport', { direction });
