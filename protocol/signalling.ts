@@ -180,6 +180,8 @@ export const requestSchemas = {
   }),
   /** Commanders and admins: ends a SIP participant's call. */
   hangUp: z.object({ peerId: z.string().max(64) }),
+  /** Commanders and admins: puts a member in the consultation spotlight for everyone (null: back to automatic). */
+  pinSpotlight: z.object({ peerId: z.string().max(64).nullable() }),
 } as const;
 
 export type RequestMethod = keyof typeof requestSchemas;
@@ -200,6 +202,8 @@ export interface ResponseData {
     mode: RoomMode;
     layout: RoomLayout;
     audibleSpeakers: AudibleSpeakers;
+    /** The member a commander pinned in the spotlight, if any. */
+    spotlight: string | null;
     /** The floor now (talk groups), so a member joining mid-burst sees who talks at once. */
     floor: FloorState | null;
   };
@@ -239,6 +243,7 @@ export interface ResponseData {
   stopRecording: { recording: Recording };
   dialOut: { peerId: string };
   hangUp: Record<string, never>;
+  pinSpotlight: Record<string, never>;
 }
 
 export type CallOutcome = 'declined' | 'missed' | 'cancelled' | 'answered-elsewhere';
@@ -258,6 +263,8 @@ export interface NotificationData {
   activeSpeaker: { peerId: string | null };
   /** The set of last-N active speakers changed (not sent when only their order did). */
   audibleSpeakers: AudibleSpeakers;
+  /** A commander pinned a member in the spotlight, or unpinned (null); a pinned member who leaves is unpinned. */
+  spotlight: { peerId: string | null };
   /** The room's media was rebuilt (a media worker died): join again with the same producers. */
   roomReset: { reason: string };
   positions: { peerId: string; user: { id: string; displayName: string; orgUnitId: string }; positions: Position[] };

@@ -123,6 +123,11 @@ export class LiteEndpoint {
     }
   }
 
+  /** As a commander: puts a member in the consultation spotlight (null: back to automatic). */
+  async pinSpotlight(peerId: string | null): Promise<void> {
+    await this.#request('pinSpotlight', { peerId });
+  }
+
   get consumerCount(): number {
     return this.#consumers.size;
   }

@@ -71,6 +71,8 @@ export class Room extends TypedEmitter<RoomEvents> {
   /** Gate changes run one after another, in the order the floor changed. */
   #gating: Promise<void> = Promise.resolve();
   readonly #audible: AudibleSpeakers;
+  /** Whom a commander put in the consultation spotlight. */
+  #pinned: string | null = null;
 
   private constructor(
     readonly definition: RoomDefinition,
@@ -149,6 +151,7 @@ export class Room extends TypedEmitter<RoomEvents> {
         mode: this.definition.mode,
         layout: this.definition.layout,
         audibleSpeakers: this.#audible.state(),
+        spotlight: this.#pinned,
         floor: this.#talkGroup?.state() ?? null,
       },
     };
@@ -166,7 +169,7 @@ export class Room extends TypedEmitter<RoomEvents> {
     peer.media.close();
     this.#media.removeParticipant(peerId);
     this.#broadcast({ type: 'peerLeft', data: { peerId } });
-    this.#forgetSpeaker(peerId);
+    this.#forgetMember(peerId);
     this.#talkGroup?.remove(peerId);
     this.emit('localPeerLeft', peerId);
   }
@@ -250,7 +253,7 @@ export class Room extends TypedEmitter<RoomEvents> {
     this.#remotes.delete(peerId);
     for (const producer of remote.producers.values()) producer.close();
     this.#broadcast({ type: 'peerLeft', data: { peerId } });
-    this.#forgetSpeaker(peerId);
+    this.#forgetMember(peerId);
   }
 
   /** The node is gone (or its room closed): its members leave this room. */
@@ -352,7 +355,7 @@ export class Room extends TypedEmitter<RoomEvents> {
     this.#sips.delete(peerId);
     sip.producer?.close();
     this.#broadcast({ type: 'peerLeft', data: { peerId } });
-    this.#forgetSpeaker(peerId);
+    this.#forgetMember(peerId);
     this.#talkGroup?.remove(peerId);
   }
 
@@ -388,7 +391,7 @@ export class Room extends TypedEmitter<RoomEvents> {
     this.#feeds.delete(peerId);
     for (const producer of feed.producers.values()) producer.close();
     this.#broadcast({ type: 'peerLeft', data: { peerId } });
-    this.#forgetSpeaker(peerId);
+    this.#forgetMember(peerId);
   }
 
   async produce(peer: Peer, data: RequestData<'produce'>): Promise<ResponseData['produce']> {
@@ -468,8 +471,16 @@ export class Room extends TypedEmitter<RoomEvents> {
     this.#broadcast(notification);
   }
 
-  #forgetSpeaker(peerId: string): void {
+  #forgetMember(peerId: string): void {
     if (this.#audible.forget(peerId)) this.#broadcast({ type: 'audibleSpeakers', data: this.#audible.state() });
+    if (this.#pinned === peerId) this.pinSpotlight(null);
+  }
+
+  /** Puts a member (a person, a feed, a call) in everyone's spotlight, or null for the automatic choice. */
+  pinSpotlight(peerId: string | null): void {
+    if (peerId !== null && !this.peers().some((p) => p.id === peerId)) throw new AppError(ErrorCode.NotFound, `no member ${peerId} in this room`);
+    this.#pinned = peerId;
+    this.#broadcast({ type: 'spotlight', data: { peerId } });
   }
 
   #ptt(): TalkGroup {

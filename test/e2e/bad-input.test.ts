@@ -140,7 +140,21 @@ describe('bad input gets a clear error while a room keeps working', () => {
     expect(rooms.rooms.find((r) => r.id === ROOM)?.layout).toBe('gallery');
     const { socket } = await connect({ token: commander });
     const joined = await request(socket, { method: 'joinRoom', data: { roomId: 'consult-new' } });
-    expect(joined).toMatchObject({ ok: true, data: { layout: 'consultation', audibleSpeakers: { peerIds: [], lastN: 6 } } });
+    expect(joined).toMatchObject({ ok: true, data: { layout: 'consultation', audibleSpeakers: { peerIds: [], lastN: 6 }, spotlight: null } });
+
+    // Only a commander (or admin) pins the spotlight, only on a member present; a pinned member who leaves is unpinned.
+    const operator = (await connect({ token: await login(server.url, 'county01', 'county123') })).socket;
+    const operatorJoin = (await request(operator, { method: 'joinRoom', data: { roomId: 'consult-new' } })) as { ok: true; data: { peerId: string } };
+    const pins: (string | null)[] = [];
+    socket.on('notification', (n: { type: string; data: { peerId: string | null } }) => n.type === 'spotlight' && pins.push(n.data.peerId));
+    expect(((await request(operator, { method: 'pinSpotlight', data: { peerId: operatorJoin.data.peerId } })) as ErrorReply).error.code).toBe('FORBIDDEN');
+    expect(((await request(socket, { method: 'pinSpotlight', data: { peerId: 'nobody' } })) as ErrorReply).error.code).toBe('NOT_FOUND');
+    expect(((await request(socket, { method: 'pinSpotlight', data: { peerId: 42 } })) as ErrorReply).error.code).toBe('BAD_REQUEST');
+    expect((await request(socket, { method: 'pinSpotlight', data: { peerId: operatorJoin.data.peerId } })).ok).toBe(true);
+    expect(await request(operator, { method: 'leaveRoom', data: {} })).toMatchObject({ ok: true });
+    await waitFor('unpinned when the pinned member left', () => pins.length === 2, 5_000);
+    expect(pins).toEqual([operatorJoin.data.peerId, null]);
+    operator.close();
     socket.close();
   });
 

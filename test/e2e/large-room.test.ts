@@ -171,6 +171,18 @@ describe('a large room: 60 lightweight endpoints and two browsers', () => {
     expect(shownCounty[0]).toBe(commander.peerId);
     expect(await township.$eval('#gallery .tile.spotlight', (t) => (t as HTMLElement).dataset['peer'])).toBe(commander.peerId);
 
+    // The commander pins another member: the township's one tile follows, and only that video is received.
+    const pinned = lite[TIERED_ENDPOINTS - 1]!;
+    await commander.pinSpotlight(pinned.peerId);
+    await waitFor('the township shows the pinned member', async () => (await visiblePeers(township)).join() === pinned.peerId, 15_000, 100);
+    await waitFor('the township receives only the pinned video', async () => {
+      const video = (await diag(township, (d) => d.receiving())).filter((r) => r.kind === 'video');
+      return video.length === 1 && video[0]!.peerId === pinned.peerId;
+    }, 15_000, 100);
+    expect((await visiblePeers(county))[0]).toBe(pinned.peerId);
+    await commander.pinSpotlight(null);
+    await waitFor('back to the commander', async () => (await visiblePeers(township)).join() === commander.peerId, 15_000, 100);
+
     // Six endpoints speak in turn; each is held until the room names it audible.
     const talkers = lite.slice(1, 1 + LAST_N);
     for (const e of talkers) {

@@ -28,6 +28,11 @@ describe('chooseSpotlight', () => {
     expect(chooseSpotlight(members.filter((m) => m.role !== 'commander'), 'op')).toBe('adm');
   });
 
+  it('puts a pinned member first, commander or not, while they are present', () => {
+    expect(chooseSpotlight(members, null, 'op')).toBe('op');
+    expect(chooseSpotlight(members, null, 'left-already')).toBe('cmd');
+  });
+
   it('falls back to the active speaker, then to the first member, then to nobody', () => {
     const plain = [{ peerId: 'a', role: 'operator' as const }, { peerId: 'b', role: 'responder' as const }];
     expect(chooseSpotlight(plain, 'b')).toBe('b');

@@ -75,6 +75,8 @@ export class RoomClient {
   layout: RoomLayout = 'gallery';
   /** The room's last-N speakers: in a large room only their audio is received. */
   audible: AudibleSpeakers | null = null;
+  /** Whom a commander pinned in the consultation spotlight. */
+  spotlightPin: string | null = null;
 
   #generation = 0;
   #device: Device | undefined;
@@ -189,6 +191,11 @@ export class RoomClient {
     await Promise.all([...removed.map((id) => this.#stopReceiving(id)), ...added.map((id) => this.#consume(id, generation))]);
   }
 
+  /** Commanders: puts a member in everyone's consultation spotlight (null: back to automatic). */
+  async pinSpotlight(peerId: string | null): Promise<void> {
+    await this.signalling.request('pinSpotlight', { peerId });
+  }
+
   /** Reports the size a video is shown at; the server picks the simulcast layer to match. */
   async setDisplaySize(producerId: string, width: number, height: number): Promise<void> {
     const consumer = this.consumers.get(producerId);
@@ -219,6 +226,7 @@ export class RoomClient {
       this.mode = joined.mode;
       this.layout = joined.layout;
       this.audible = joined.audibleSpeakers;
+      this.spotlightPin = joined.spotlight;
       this.floor.reset(joined.floor);
       for (const peer of joined.peers) this.#addPeer(peer);
       // The UI lays out the new peers now and says which videos it shows, so those are consumed below.
@@ -453,6 +461,9 @@ export class RoomClient {
         break;
       case 'audibleSpeakers':
         this.audible = n.data;
+        break;
+      case 'spotlight':
+        this.spotlightPin = n.data.peerId;
         break;
       case 'feedState': {
         const peer = this.peers.get(n.data.peerId);

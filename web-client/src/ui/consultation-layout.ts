@@ -26,10 +26,11 @@ export interface Member {
 }
 
 /**
- * The spotlight tile: the leading member present (a commander before an administrator, the earlier
- * joined among equals), else whoever speaks now, else the first member.
+ * The spotlight tile: whoever a commander pinned, else the leading member present (a commander before
+ * an administrator, the earlier joined among equals), else whoever speaks now, else the first member.
  */
-export function chooseSpotlight(members: readonly Member[], activeSpeaker: string | null): string | null {
+export function chooseSpotlight(members: readonly Member[], activeSpeaker: string | null, pinned: string | null = null): string | null {
+  if (pinned !== null && members.some((m) => m.peerId === pinned)) return pinned;
   for (const role of LEADING_ROLES) {
     const leader = members.find((m) => m.role === role);
     if (leader) return leader.peerId;

@@ -19,6 +19,7 @@ interface Tile {
   placeholder: HTMLElement;
   videoProducerId: string | undefined;
   hangUp: HTMLElement | null;
+  pin: HTMLElement | null;
 }
 
 const PAGE_SIZES = [4, 9, 16] as const;
@@ -30,6 +31,8 @@ export function renderRoom(
   ctx: { roomName: string; user: PublicUser; token: string; localStream: MediaStream; localReady: Promise<unknown>; onLeave: () => void },
 ): () => void {
   const tiles = new Map<string, Tile>();
+  /** Commanders choose a consultation's spotlight for everyone. */
+  const canPin = ctx.user.role === 'commander' || ctx.user.role === 'admin';
   let page = 0;
   let perPage: number = Number(localStorage.getItem('perPage')) || 9;
   /** The viewer's level, which sets a consultation room's page (unknown until the org list is in). */
@@ -98,7 +101,7 @@ export function renderRoom(
       const muted = h('span', { class: 'muted', hidden: true }, t('room.muted'));
       const placeholder = h('div', { class: 'placeholder' }, t('room.noVideo'));
       const el = h('div', { class: 'tile', 'data-peer': id }, video, placeholder, label, muted);
-      tile = { el, video, label, muted, placeholder, videoProducerId: undefined, hangUp: null };
+      tile = { el, video, label, muted, placeholder, videoProducerId: undefined, hangUp: null, pin: null };
       tiles.set(id, tile);
       resizeObserver.observe(video);
     }
@@ -118,7 +121,7 @@ export function renderRoom(
   function layOut(requested: number): { visible: string[]; page: number; pages: number; spotlight: string | null } {
     if (client.layout === 'consultation' && client.mode !== 'ptt') {
       const members = [...client.peers].map(([peerId, peer]) => ({ peerId, role: peer.info.user.role }));
-      const spotlight = chooseSpotlight(members, client.activeSpeaker);
+      const spotlight = chooseSpotlight(members, client.activeSpeaker, client.spotlightPin);
       return { ...consultationPage(members.map((m) => m.peerId), spotlight, consultationPageSize(unitKind), requested), spotlight };
     }
     const ids = orderedIds();
@@ -130,9 +133,10 @@ export function renderRoom(
   function update(): void {
     const laidOut = layOut(page);
     const { visible, pages, spotlight } = laidOut;
+    const consultation = client.layout === 'consultation' && client.mode !== 'ptt';
     page = laidOut.page;
     pageLabel.textContent = `${page + 1}/${pages}`;
-    perPageSelect.hidden = client.layout === 'consultation';
+    perPageSelect.hidden = consultation;
 
     // Self tile: local preview.
     const self = tileFor('self', `${ctx.user.displayName}（${t('room.me')}）`);
@@ -185,6 +189,12 @@ export function renderRoom(
       tile.muted.hidden = !audioInfo?.paused;
       tile.el.classList.toggle('speaking', client.activeSpeaker === peerId);
       tile.el.classList.toggle('spotlight', spotlight === peerId);
+      if (consultation && canPin && !tile.pin) {
+        tile.pin = h('button', { type: 'button', class: 'pin', 'data-pin': peerId, title: t('room.pin'),
+          onclick: () => void client.pinSpotlight(client.spotlightPin === peerId ? null : peerId).catch((err: unknown) => console.warn('pin failed', err)) }, '★');
+        tile.el.append(tile.pin);
+      }
+      tile.pin?.classList.toggle('on', client.spotlightPin === peerId);
     }
     for (const id of [...tiles.keys()]) {
       if (id !== 'self' && !client.peers.has(id)) {
