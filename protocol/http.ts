@@ -44,11 +44,19 @@ export type LoginResponse = z.infer<typeof LoginResponse>;
 export const RoomMode = z.enum(['conference', 'ptt']);
 export type RoomMode = z.infer<typeof RoomMode>;
 
+/**
+ * gallery: everyone pages through the same grid. consultation: each viewer's page follows their unit's
+ * level (township: the commander's spotlight; county: 9 tiles; city and departments: 16).
+ */
+export const RoomLayout = z.enum(['gallery', 'consultation']);
+export type RoomLayout = z.infer<typeof RoomLayout>;
+
 export const RoomInfo = z.object({
   id: Id,
   name: z.string().min(1).max(100),
   orgUnitId: Id,
   mode: RoomMode,
+  layout: RoomLayout.default('gallery'),
   participants: z.number().int().nonnegative(),
   incidentId: Id.optional(),
   /** The number a phone dials to reach the room (only while the SIP gateway runs). */
@@ -61,6 +69,7 @@ export const CreateRoomRequest = z.object({
   name: z.string().min(1).max(100),
   orgUnitId: Id,
   mode: RoomMode.default('conference'),
+  layout: RoomLayout.default('gallery'),
   /** A further room of an incident (a talk group for it, say): recorded and on its timeline with it. */
   incidentId: Id.optional(),
 });

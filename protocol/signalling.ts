@@ -7,7 +7,7 @@ import { z } from 'zod';
 import type { types as ms } from 'mediasoup-client';
 import type { ErrorBody } from './errors.js';
 import { FeedState } from './feeds.js';
-import { Id, PublicUser, RoomMode } from './http.js';
+import { Id, PublicUser, RoomLayout, RoomMode } from './http.js';
 import type { Recording, RecordingAlert, RecordingState } from './recording.js';
 
 const isPlainObject = (v: unknown): boolean => typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -102,6 +102,15 @@ export const FloorState = z.object({
 });
 export type FloorState = z.infer<typeof FloorState>;
 
+/**
+ * Whose audio a member of a large room receives: the last `lastN` distinct active speakers, most recent
+ * first. A room with at most `lastN` audio producers besides the member's own is heard whole.
+ */
+export interface AudibleSpeakers {
+  peerIds: string[];
+  lastN: number;
+}
+
 export const FloorDenyReason = z.enum(['listen-only', 'queue-full']);
 export const FloorRevokeReason = z.enum(['preempted', 'time-limit']);
 export type FloorRevokeReason = z.infer<typeof FloorRevokeReason>;
@@ -171,6 +180,8 @@ export const requestSchemas = {
   }),
   /** Commanders and admins: ends a SIP participant's call. */
   hangUp: z.object({ peerId: z.string().max(64) }),
+  /** Commanders and admins: puts a member in the consultation spotlight for everyone (null: back to automatic). */
+  pinSpotlight: z.object({ peerId: z.string().max(64).nullable() }),
 } as const;
 
 export type RequestMethod = keyof typeof requestSchemas;
@@ -189,6 +200,10 @@ export interface ResponseData {
     routerRtpCapabilities: ms.RtpCapabilities;
     peers: PeerInfo[];
     mode: RoomMode;
+    layout: RoomLayout;
+    audibleSpeakers: AudibleSpeakers;
+    /** The member a commander pinned in the spotlight, if any. */
+    spotlight: string | null;
     /** The floor now (talk groups), so a member joining mid-burst sees who talks at once. */
     floor: FloorState | null;
   };
@@ -228,6 +243,7 @@ export interface ResponseData {
   stopRecording: { recording: Recording };
   dialOut: { peerId: string };
   hangUp: Record<string, never>;
+  pinSpotlight: Record<string, never>;
 }
 
 export type CallOutcome = 'declined' | 'missed' | 'cancelled' | 'answered-elsewhere';
@@ -247,6 +263,10 @@ export interface NotificationData {
   /** Dynacast: the highest simulcast layer anyone consumes of the caller's producer; -1: nobody, send nothing. */
   producerLayers: { producerId: string; maxSpatialLayer: number };
   activeSpeaker: { peerId: string | null };
+  /** The set of last-N active speakers changed (not sent when only their order did). */
+  audibleSpeakers: AudibleSpeakers;
+  /** A commander pinned a member in the spotlight, or unpinned (null); a pinned member who leaves is unpinned. */
+  spotlight: { peerId: string | null };
   /** The room's media was rebuilt (a media worker died): join again with the same producers. */
   roomReset: { reason: string };
   positions: { peerId: string; user: { id: string; displayName: string; orgUnitId: string }; positions: Position[] };

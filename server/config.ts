@@ -43,6 +43,8 @@ const EnvSchema = z.object({
   NGINX_RTMP_MODULE: z.string().default('/usr/lib/nginx/modules/ngx_rtmp_module.so'),
   PTT_MAX_BURST_S: z.coerce.number().positive().default(30),
   PTT_MAX_QUEUE: z.coerce.number().int().positive().default(32),
+  /** A member of a large conference hears this many of the latest active speakers (last-N audio). */
+  LAST_N_AUDIO: z.coerce.number().int().min(1).max(64).default(6),
   RECORDING_POLICY: z.enum(['manual', 'always']).default('manual'),
   /** Recordings are deleted this many days after they stopped; 0 keeps them for ever. */
   RECORDING_RETENTION_DAYS: z.coerce.number().min(0).default(0),
@@ -126,6 +128,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
     },
     rtmp: e.RTMP_PORT === 'off' ? undefined : { port: e.RTMP_PORT, host: e.RTMP_HOST, nginxBin: e.NGINX_BIN, modulePath: e.NGINX_RTMP_MODULE },
     ptt: { maxBurstMs: Math.round(e.PTT_MAX_BURST_S * 1000), maxQueue: e.PTT_MAX_QUEUE },
+    rooms: { lastNAudio: e.LAST_N_AUDIO },
     recording: {
       policy: e.RECORDING_POLICY,
       retentionMs: e.RECORDING_RETENTION_DAYS * 24 * 3600 * 1000,

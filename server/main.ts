@@ -95,7 +95,7 @@ async function main(): Promise<void> {
           .catch((err: unknown) => logger.error({ err }, 'audit of floor event failed'));
       }
     },
-  });
+  }, config.rooms);
   rooms.on('opened', (room) => timeline.observe(room));
   const routerCapabilities = await MediaRoom.probeCapabilities(pool);
   const sources = new SourceStore(store.redis);

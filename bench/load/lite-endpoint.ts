@@ -19,6 +19,10 @@ import type { Vp8Frame } from './vp8-clip.js';
 
 const VIDEO_PT = 96;
 const AUDIO_PT = 111;
+const AUDIO_LEVEL_EXT_ID = 1;
+/** One 20 ms Opus frame of silence (CELT, full band): what a muted talker's encoder sends. */
+const OPUS_SILENCE = Buffer.from([0xf8, 0xff, 0xfe]);
+const OPUS_SAMPLES_PER_FRAME = 960;
 const REQUEST_TIMEOUT_MS = 20_000;
 
 export interface EndpointStats {
@@ -35,6 +39,7 @@ export class LiteEndpoint {
   readonly audioSsrc = randomInt(1, 0xffffffff);
   #seq = randomInt(0, 0xffff);
   #audioSeq = randomInt(0, 0xffff);
+  #audioTimestamp = randomInt(0, 0xffffffff);
   #send: LiteTransport | undefined;
   #recv: LiteTransport | undefined;
   /** Producers of the others, as the server announces them. */
@@ -67,8 +72,11 @@ export class LiteEndpoint {
     return new LiteEndpoint(socket, cert);
   }
 
-  /** Joins, and with publish, is sending video (and audio, with microphone) when this resolves: joinMs measures that. */
-  async join(roomId: string, publish: boolean, { microphone = false } = {}): Promise<void> {
+  /**
+   * Joins, and with publish, is sending video when this resolves: joinMs measures that. With audio it
+   * also publishes a microphone (Opus with ssrc-audio-level), which speaks only when sendAudio is called.
+   */
+  async join(roomId: string, publish: boolean, opts: { audio?: boolean } = {}): Promise<void> {
     const started = performance.now();
     const joined = await this.#request('joinRoom', { roomId });
     this.peerId = joined.peerId;
@@ -93,7 +101,7 @@ export class LiteEndpoint {
         },
       });
       this.producerId = producerId;
-      if (microphone) await this.#publishAudio();
+      if (opts.audio) await this.#produceAudio();
     }
     this.joinMs = performance.now() - started;
   }
@@ -116,6 +124,11 @@ export class LiteEndpoint {
     }
   }
 
+  /** As a commander: puts a member in the consultation spotlight (null: back to automatic). */
+  async pinSpotlight(peerId: string | null): Promise<void> {
+    await this.#request('pinSpotlight', { peerId });
+  }
+
   get consumerCount(): number {
     return this.#consumers.size;
   }
@@ -130,10 +143,24 @@ export class LiteEndpoint {
     });
   }
 
-  sendAudio(payload: Buffer, timestamp: number): void {
-    if (!this.#send || !this.audioProducerId) return;
+  /**
+   * Sends one 20 ms audio packet whose ssrc-audio-level says `levelDbov` (0 loud … -127 silent): the
+   * room's active-speaker observer reads only that. The payload is a silent frame unless one is given
+   * (the load benchmark sends real Opus, so the server forwards packets of a talker's size).
+   */
+  sendAudio(levelDbov: number, payload: Buffer = OPUS_SILENCE): void {
+    const send = this.#send;
+    if (!send || !this.audioProducerId) return;
+    const level = Math.min(127, Math.max(0, Math.round(-levelDbov)));
     this.#audioSeq = (this.#audioSeq + 1) & 0xffff;
-    this.#send.sendRtp({ payloadType: AUDIO_PT, sequenceNumber: this.#audioSeq, timestamp, ssrc: this.audioSsrc, marker: false }, payload);
+    this.#audioTimestamp = (this.#audioTimestamp + OPUS_SAMPLES_PER_FRAME) >>> 0;
+    send.sendRtp(
+      {
+        payloadType: AUDIO_PT, sequenceNumber: this.#audioSeq, timestamp: this.#audioTimestamp, ssrc: this.audioSsrc, marker: false,
+        extensions: [{ id: AUDIO_LEVEL_EXT_ID, payload: Buffer.from([(level < 50 ? 0x80 : 0) | level]) }],
+      },
+      payload,
+    );
   }
 
   stats(): EndpointStats {
@@ -153,7 +180,7 @@ export class LiteEndpoint {
 
   #sendId: string | undefined;
 
-  async #publishAudio(): Promise<void> {
+  async #produceAudio(): Promise<void> {
     const { producerId } = await this.#request('produce', {
       transportId: this.#sendId!,
       kind: 'audio',
@@ -161,7 +188,7 @@ export class LiteEndpoint {
       rtpParameters: {
         mid: '1',
         codecs: [{ mimeType: 'audio/opus', payloadType: AUDIO_PT, clockRate: 48000, channels: 2, parameters: { useinbandfec: 1 }, rtcpFeedback: [] }],
-        headerExtensions: [],
+        headerExtensions: [{ uri: 'urn:ietf:params:rtp-hdrext:ssrc-audio-level', id: AUDIO_LEVEL_EXT_ID }],
         encodings: [{ ssrc: this.audioSsrc }],
         rtcp: { cname: `load-${this.ssrc}`, reducedSize: true },
       },

@@ -135,10 +135,14 @@ export class LiteTransport {
     this.#consent = setInterval(() => this.#sendBinding(false), CONSENT_INTERVAL_MS);
   }
 
-  /** Encrypts and sends one RTP packet. */
-  sendRtp(header: { payloadType: number; sequenceNumber: number; timestamp: number; ssrc: number; marker: boolean }, payload: Buffer): void {
+  /** Encrypts and sends one RTP packet (with one-byte header extensions, if given). */
+  sendRtp(
+    header: { payloadType: number; sequenceNumber: number; timestamp: number; ssrc: number; marker: boolean; extensions?: { id: number; payload: Buffer }[] },
+    payload: Buffer,
+  ): void {
     if (!this.#srtp || this.#closed) return;
-    const packet = this.#srtp.encrypt(payload, new RtpHeader({ ...header, extension: false, padding: false }));
+    const extensions = header.extensions ?? [];
+    const packet = this.#srtp.encrypt(payload, new RtpHeader({ ...header, extensions, extension: extensions.length > 0, padding: false }));
     this.bytesSent += packet.length;
     this.socket.send(packet, this.remote.port, this.remote.ip);
   }

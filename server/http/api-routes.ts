@@ -110,7 +110,7 @@ export function apiRoutes(deps: ApiDeps): Router {
     const visible: RoomInfo[] = await Promise.all((await roomStore.all())
       .filter((r) => !roomRefusal(user, r, tree))
       .map(async (r) => ({
-        id: r.id, name: r.name, orgUnitId: r.orgUnitId, mode: r.mode, participants: rooms.live(r.id)?.size ?? 0,
+        id: r.id, name: r.name, orgUnitId: r.orgUnitId, mode: r.mode, layout: r.layout, participants: rooms.live(r.id)?.size ?? 0,
         ...(r.incidentId ? { incidentId: r.incidentId } : {}),
         ...(numbers ? { sipNumber: await numbers.numberOf(r.id) } : {}),
       })));

@@ -73,7 +73,7 @@ export function incidentRoutes(deps: IncidentDeps): Router {
     }
     const id = newId();
     const incident: Incident = { id, name, orgUnitId, roomId: `inc-${id}`, status: 'active', createdAt: new Date().toISOString(), createdBy: user.username, ...(recording !== undefined ? { recording } : {}) };
-    await roomStore.create({ id: incident.roomId, name, orgUnitId, mode: 'conference', createdBy: user.username, incidentId: id });
+    await roomStore.create({ id: incident.roomId, name, orgUnitId, mode: 'conference', layout: 'gallery', createdBy: user.username, incidentId: id });
     await incidents.create(incident);
     await audit.record({ actor: user.username, action: 'incident.open', target: id, outcome: 'ok', detail: { name, orgUnitId, recording } });
     res.status(201).json({ incident });

@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
-import { Id, OrgUnit, Role, RoomMode } from '../../protocol/http.js';
+import { Id, OrgUnit, Role, RoomLayout, RoomMode } from '../../protocol/http.js';
 import { PttPriorityPolicy } from '../ptt/priority.js';
 
 export const SeedUser = z.object({
@@ -13,7 +13,7 @@ export const SeedUser = z.object({
 });
 export type SeedUser = z.infer<typeof SeedUser>;
 
-export const SeedRoom = z.object({ id: Id, name: z.string().min(1).max(100), orgUnitId: Id, mode: RoomMode.default('conference') });
+export const SeedRoom = z.object({ id: Id, name: z.string().min(1).max(100), orgUnitId: Id, mode: RoomMode.default('conference'), layout: RoomLayout.default('gallery') });
 
 export const OrganisationConfig = z
   .object({

@@ -2,7 +2,7 @@ import type { Logger } from 'pino';
 import type { WorkerPool } from '../../media/worker-pool.js';
 import type { PttDeps } from '../ptt/talk-group.js';
 import { TypedEmitter } from '../../media/typed-emitter.js';
-import { Room } from './room.js';
+import { Room, type RoomOptions } from './room.js';
 import type { RoomDefinition } from './room-store.js';
 
 /** Live rooms on this node: opened on first join (one open per id at a time), closed when empty. */
@@ -19,6 +19,7 @@ export class RoomManager extends TypedEmitter<RoomManagerEvents> {
     private readonly pool: WorkerPool,
     private readonly logger: Logger,
     private readonly ptt: PttDeps,
+    private readonly options: RoomOptions = {},
   ) {
     super();
   }
@@ -58,7 +59,7 @@ export class RoomManager extends TypedEmitter<RoomManagerEvents> {
 
   async #open(definition: RoomDefinition): Promise<Room> {
     const roomId = definition.id;
-    const room = await Room.open(definition, this.pool, this.logger, this.ptt);
+    const room = await Room.open(definition, this.pool, this.logger, this.ptt, this.options);
     this.#live.set(roomId, room);
     this.logger.info({ room: roomId, workerPid: room.workerPid }, 'room opened');
     this.emit('opened', room);

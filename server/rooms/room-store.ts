@@ -1,6 +1,6 @@
 import type { Redis } from 'ioredis';
 import { z } from 'zod';
-import { Id, RoomMode } from '../../protocol/http.js';
+import { Id, RoomLayout, RoomMode } from '../../protocol/http.js';
 import { JsonHash } from '../store/json-hash.js';
 
 export const RoomDefinition = z.object({
@@ -9,6 +9,7 @@ export const RoomDefinition = z.object({
   orgUnitId: Id,
   /** Rooms stored before talk groups existed are conferences. */
   mode: RoomMode.default('conference'),
+  layout: RoomLayout.default('gallery'),
   createdBy: z.string().optional(),
   /** Set on an incident's own room. */
   incidentId: Id.optional(),

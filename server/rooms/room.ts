@@ -11,11 +11,18 @@ import { MediaRoom, type RoomRouterInfo } from '../../media/media-room.js';
 import type { WorkerPool } from '../../media/worker-pool.js';
 import type { FloorEvent } from '../ptt/floor-control.js';
 import { TalkGroup, type PttDeps } from '../ptt/talk-group.js';
+import { AudibleSpeakers } from './audible-speakers.js';
 import { Peer, type Notify } from './peer.js';
 import { RemotePeer } from './remote-peer.js';
 import type { RoomDefinition } from './room-store.js';
 import { SipPeer } from './sip-peer.js';
 import { TypedEmitter } from '../../media/typed-emitter.js';
+
+export interface RoomOptions {
+  /** How many of the latest active speakers a member of a large room hears. */
+  lastNAudio?: number;
+}
+const DEFAULT_LAST_N_AUDIO = 6;
 
 /** A producer in the room with whose it is (a person's, or a camera feed's). */
 export interface RoomProducer {
@@ -66,6 +73,9 @@ export class Room extends TypedEmitter<RoomEvents> {
   #gating: Promise<void> = Promise.resolve();
   /** Tells publishers which simulcast layers anyone consumes; recorders and pipes call demandFull on it. */
   readonly dynacast = new Dynacast();
+  readonly #audible: AudibleSpeakers;
+  /** Whom a commander put in the consultation spotlight. */
+  #pinned: string | null = null;
 
   private constructor(
     readonly definition: RoomDefinition,
@@ -73,15 +83,20 @@ export class Room extends TypedEmitter<RoomEvents> {
     private readonly pool: WorkerPool,
     private readonly logger: Logger,
     ptt: PttDeps,
+    options: RoomOptions,
   ) {
     super();
     this.#media = media;
     this.#attach(media);
     if (definition.mode === 'ptt') this.#talkGroup = new TalkGroup(definition.id, ptt, (events) => this.#onFloorChange(events));
+    this.#audible = new AudibleSpeakers(options.lastNAudio ?? DEFAULT_LAST_N_AUDIO);
+    this.on('activeSpeaker', (peerId) => {
+      if (this.#audible.spoke(peerId)) this.#broadcast({ type: 'audibleSpeakers', data: this.#audible.state() });
+    });
   }
 
-  static async open(definition: RoomDefinition, pool: WorkerPool, logger: Logger, ptt: PttDeps): Promise<Room> {
-    return new Room(definition, await MediaRoom.create(pool), pool, logger.child({ room: definition.id }), ptt);
+  static async open(definition: RoomDefinition, pool: WorkerPool, logger: Logger, ptt: PttDeps, options: RoomOptions = {}): Promise<Room> {
+    return new Room(definition, await MediaRoom.create(pool), pool, logger.child({ room: definition.id }), ptt, options);
   }
 
   get id(): string {
@@ -142,6 +157,9 @@ export class Room extends TypedEmitter<RoomEvents> {
         routerRtpCapabilities: this.#media.rtpCapabilities as WireCapabilities,
         peers: others,
         mode: this.definition.mode,
+        layout: this.definition.layout,
+        audibleSpeakers: this.#audible.state(),
+        spotlight: this.#pinned,
         floor: this.#talkGroup?.state() ?? null,
       },
     };
@@ -159,6 +177,7 @@ export class Room extends TypedEmitter<RoomEvents> {
     peer.media.close();
     this.#media.removeParticipant(peerId);
     this.#broadcast({ type: 'peerLeft', data: { peerId } });
+    this.#forgetMember(peerId);
     this.#talkGroup?.remove(peerId);
     this.emit('localPeerLeft', peerId);
   }
@@ -242,6 +261,7 @@ export class Room extends TypedEmitter<RoomEvents> {
     this.#remotes.delete(peerId);
     for (const producer of remote.producers.values()) producer.close();
     this.#broadcast({ type: 'peerLeft', data: { peerId } });
+    this.#forgetMember(peerId);
   }
 
   /** The node is gone (or its room closed): its members leave this room. */
@@ -275,7 +295,8 @@ export class Room extends TypedEmitter<RoomEvents> {
       producer.close();
       return;
     }
-    this.#media.adoptPipedProducer(producer);
+    // A camera's microphone counts as a speaker like anyone, so a large room hears it when it is loud.
+    this.#media.adoptPipedProducer(producer, { observeSpeaker: true });
     feed.producers.set(producer.id, producer);
     producer.observer.on('close', () => {
       feed.producers.delete(producer.id);
@@ -342,6 +363,7 @@ export class Room extends TypedEmitter<RoomEvents> {
     this.#sips.delete(peerId);
     sip.producer?.close();
     this.#broadcast({ type: 'peerLeft', data: { peerId } });
+    this.#forgetMember(peerId);
     this.#talkGroup?.remove(peerId);
   }
 
@@ -377,6 +399,7 @@ export class Room extends TypedEmitter<RoomEvents> {
     this.#feeds.delete(peerId);
     for (const producer of feed.producers.values()) producer.close();
     this.#broadcast({ type: 'peerLeft', data: { peerId } });
+    this.#forgetMember(peerId);
   }
 
   async produce(peer: Peer, data: RequestData<'produce'>): Promise<ResponseData['produce']> {
@@ -456,6 +479,18 @@ export class Room extends TypedEmitter<RoomEvents> {
   /** Sends to every peer in the room. */
   notifyAll(notification: Notification): void {
     this.#broadcast(notification);
+  }
+
+  #forgetMember(peerId: string): void {
+    if (this.#audible.forget(peerId)) this.#broadcast({ type: 'audibleSpeakers', data: this.#audible.state() });
+    if (this.#pinned === peerId) this.pinSpotlight(null);
+  }
+
+  /** Puts a member (a person, a feed, a call) in everyone's spotlight, or null for the automatic choice. */
+  pinSpotlight(peerId: string | null): void {
+    if (peerId !== null && !this.peers().some((p) => p.id === peerId)) throw new AppError(ErrorCode.NotFound, `no member ${peerId} in this room`);
+    this.#pinned = peerId;
+    this.#broadcast({ type: 'spotlight', data: { peerId } });
   }
 
   #ptt(): TalkGroup {

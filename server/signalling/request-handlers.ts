@@ -15,6 +15,7 @@ import type { CallRegistry } from '../calls/call-registry.js';
 import { createCallHandlers } from './call-handlers.js';
 import { createIncidentHandlers } from './incident-handlers.js';
 import { createRecordingHandlers } from './recording-handlers.js';
+import { createSpotlightHandlers } from './spotlight-handlers.js';
 import { createSipHandlers } from './sip-handlers.js';
 import type { SipGateway } from '../sip/sip-gateway.js';
 import type { RecordingManager } from '../recording/recording-manager.js';
@@ -50,13 +51,14 @@ type OtherMethods =
   | keyof ReturnType<typeof createIncidentHandlers>
   | keyof ReturnType<typeof createCallHandlers>
   | keyof ReturnType<typeof createRecordingHandlers>
-  | keyof ReturnType<typeof createSipHandlers>;
+  | keyof ReturnType<typeof createSipHandlers>
+  | keyof ReturnType<typeof createSpotlightHandlers>;
 
 const empty = {} as Record<string, never>;
 
 /** Each request validated by the dispatcher arrives here and only calls into rooms and media. */
 export function createRequestHandlers(deps: HandlerDeps): RequestHandlers {
-  return { ...createRoomHandlers(deps), ...createIncidentHandlers(deps), ...createCallHandlers(deps), ...createRecordingHandlers(deps), ...createSipHandlers(deps) };
+  return { ...createRoomHandlers(deps), ...createIncidentHandlers(deps), ...createCallHandlers(deps), ...createRecordingHandlers(deps), ...createSipHandlers(deps), ...createSpotlightHandlers(deps) };
 }
 
 /** Joining, leaving, and the media requests of a room. */

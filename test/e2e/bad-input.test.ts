@@ -125,6 +125,39 @@ describe('bad input gets a clear error while a room keeps working', () => {
     await waitFor('back to the two browsers', async () => (await peersInRoom()) === 2, 5_000);
   });
 
+  it('a room is created with a layout, which the list and the join reply carry; an unknown layout is refused', async () => {
+    const commander = await login(server.url, 'commander', 'commander123');
+    const create = (body: unknown) =>
+      fetch(`${server.url}/api/rooms`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${commander}` }, body: JSON.stringify(body) });
+    const bad = await create({ id: 'consult-bad', name: '会商', orgUnitId: 'city', layout: 'mosaic' });
+    expect(bad.status).toBe(400);
+    expect(((await bad.json()) as ErrorReply).error.code).toBe('BAD_REQUEST');
+    const made = await create({ id: 'consult-new', name: '分级会商', orgUnitId: 'city', layout: 'consultation' });
+    expect(made.status).toBe(201);
+    const rooms = (await (await fetch(`${server.url}/api/rooms`, { headers: { authorization: `Bearer ${commander}` } })).json()) as { rooms: { id: string; layout: string }[] };
+    expect(rooms.rooms.find((r) => r.id === 'consult-new')?.layout).toBe('consultation');
+    expect(rooms.rooms.find((r) => r.id === 'consult-bad')).toBeUndefined();
+    expect(rooms.rooms.find((r) => r.id === ROOM)?.layout).toBe('gallery');
+    const { socket } = await connect({ token: commander });
+    const joined = await request(socket, { method: 'joinRoom', data: { roomId: 'consult-new' } });
+    expect(joined).toMatchObject({ ok: true, data: { layout: 'consultation', audibleSpeakers: { peerIds: [], lastN: 6 }, spotlight: null } });
+
+    // Only a commander (or admin) pins the spotlight, only on a member present; a pinned member who leaves is unpinned.
+    const operator = (await connect({ token: await login(server.url, 'county01', 'county123') })).socket;
+    const operatorJoin = (await request(operator, { method: 'joinRoom', data: { roomId: 'consult-new' } })) as { ok: true; data: { peerId: string } };
+    const pins: (string | null)[] = [];
+    socket.on('notification', (n: { type: string; data: { peerId: string | null } }) => n.type === 'spotlight' && pins.push(n.data.peerId));
+    expect(((await request(operator, { method: 'pinSpotlight', data: { peerId: operatorJoin.data.peerId } })) as ErrorReply).error.code).toBe('FORBIDDEN');
+    expect(((await request(socket, { method: 'pinSpotlight', data: { peerId: 'nobody' } })) as ErrorReply).error.code).toBe('NOT_FOUND');
+    expect(((await request(socket, { method: 'pinSpotlight', data: { peerId: 42 } })) as ErrorReply).error.code).toBe('BAD_REQUEST');
+    expect((await request(socket, { method: 'pinSpotlight', data: { peerId: operatorJoin.data.peerId } })).ok).toBe(true);
+    expect(await request(operator, { method: 'leaveRoom', data: {} })).toMatchObject({ ok: true });
+    await waitFor('unpinned when the pinned member left', () => pins.length === 2, 5_000);
+    expect(pins).toEqual([operatorJoin.data.peerId, null]);
+    operator.close();
+    socket.close();
+  });
+
   it('a guest who joined an incident by its link reaches that incident only', async () => {
     const commander = await login(server.url, 'commander', 'commander123');
     const post = (path: string, body: unknown, token?: string) =>

@@ -2,6 +2,9 @@
  * A large consultation: 60 lightweight endpoints (bench/load: real ICE, DTLS, SRTP and VP8, no
  * browser) publish video into one room with two Chromium members. Each browser must decode what its
  * page shows, and the server must forward only that: its consumer count is what the pages show.
+ * Then a tiered consultation (layout 'consultation') with 20 endpoints publishing audio and video: a
+ * township browser sees the commander alone, a county browser a 3×3 page, and each hears only the
+ * room's last N speakers; a browser that starts speaking becomes audible to the other.
  */
 import type { Page } from 'puppeteer-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -15,6 +18,22 @@ import { waitFor } from '../helpers/wait.js';
 
 const ROOM = 'city-consultation';
 const ENDPOINTS = 60;
+const TIERED_ROOM = 'city-tiered-consultation';
+const TIERED_ENDPOINTS = 20;
+/** The server's default LAST_N_AUDIO. */
+const LAST_N = 6;
+
+interface Diag {
+  peerId(): string;
+  state(): string;
+  receiving(): { producerId: string; kind: 'audio' | 'video'; peerId: string }[];
+  audible(): { peerIds: string[]; lastN: number } | null;
+  probe: { useToneAsMic(): Promise<void>; toneBurst(ms: number): void; sentOnsets(): number[]; listen(): void; heardOnsets(): number[] };
+}
+const diag = <T, A = undefined>(page: Page, fn: (d: Diag, arg: A) => T | Promise<T>, arg?: A): Promise<T> =>
+  page.evaluate((f, a) => new Function('d', 'a', `return (${f})(d, a)`)((window as unknown as { __diag: Diag }).__diag, a), fn.toString(), arg as A) as Promise<T>;
+const audioFrom = async (page: Page) => (await diag(page, (d) => d.receiving())).filter((r) => r.kind === 'audio').map((r) => r.peerId);
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** Peer ids of the remote tiles the page shows now. */
 function visiblePeers(page: Page): Promise<string[]> {
@@ -54,8 +73,9 @@ describe('a large room: 60 lightweight endpoints and two browsers', () => {
   let pacer: Pacer;
   const endpoints: LiteEndpoint[] = [];
   let admin: string;
+  const pages: Page[] = [];
 
-  const roomConsumers = async () => (await mediaOverview(server.url, admin)).rooms.find((r) => r.id === ROOM)?.consumers ?? -1;
+  const roomConsumers = async (room = ROOM) => (await mediaOverview(server.url, admin)).rooms.find((r) => r.id === room)?.consumers ?? -1;
 
   beforeAll(async () => {
     server = await startServer();
@@ -88,6 +108,7 @@ describe('a large room: 60 lightweight endpoints and two browsers', () => {
   it('each browser decodes its page, and the server forwards only what the pages show', async () => {
     const a = await joinAs(chromium.browser, server.url, 'commander', 'commander123', ROOM);
     const b = await joinAs(chromium.browser, server.url, 'county01', 'county123', ROOM);
+    pages.push(a, b);
     await b.select('#per-page', '16');
 
     const shownA = await waitPageDecoding(a, 60_000);
@@ -108,4 +129,99 @@ describe('a large room: 60 lightweight endpoints and two browsers', () => {
     // The lightweight endpoints show nothing, so they receive nothing.
     expect(endpoints.every((e) => e.consumerCount === 0)).toBe(true);
   }, 240_000);
+
+  it('a tiered consultation: the township sees the commander, the county 9 tiles, each hears only the last N speakers', async () => {
+    // The first room is done with: its pages and endpoints would only load the machine.
+    for (const page of pages.splice(0)) await page.browserContext().close();
+    for (const e of endpoints.splice(0)) {
+      pacer.delete(e);
+      e.close();
+    }
+    const commanderToken = await login(server.url, 'commander', 'commander123');
+    const token = await login(server.url, 'police', 'dept123');
+    const cert = await createCertificate();
+    const lite: LiteEndpoint[] = [];
+    for (let i = 0; i < TIERED_ENDPOINTS; i += 5) {
+      await Promise.all(
+        Array.from({ length: 5 }, async (_, j) => {
+          const e = await LiteEndpoint.connect(server.url, i + j === 0 ? commanderToken : token, cert);
+          endpoints.push(e);
+          lite[i + j] = e;
+          await e.join(TIERED_ROOM, true, { audio: true });
+          pacer.add(e);
+        }),
+      );
+    }
+    const commander = lite[0]!;
+
+    const township = await joinAs(chromium.browser, server.url, 'township0101', 'township123', TIERED_ROOM);
+    const county = await joinAs(chromium.browser, server.url, 'county01', 'county123', TIERED_ROOM);
+    pages.push(township, county);
+    // The browsers talk through a silent tone generator, so that they speak only when the test says.
+    for (const page of [township, county]) {
+      await waitFor('online', () => diag(page, (d) => d.state() === 'online'), 30_000);
+      await diag(page, (d) => d.probe.useToneAsMic());
+    }
+    const townshipPeer = await diag(township, (d) => d.peerId());
+
+    const shownTownship = await waitPageDecoding(township, 60_000);
+    const shownCounty = await waitPageDecoding(county, 60_000);
+    expect(shownTownship).toEqual([commander.peerId]);
+    expect(shownCounty.length).toBe(9);
+    expect(shownCounty[0]).toBe(commander.peerId);
+    expect(await township.$eval('#gallery .tile.spotlight', (t) => (t as HTMLElement).dataset['peer'])).toBe(commander.peerId);
+
+    // The commander pins another member: the township's one tile follows, and only that video is received.
+    const pinned = lite[TIERED_ENDPOINTS - 1]!;
+    await commander.pinSpotlight(pinned.peerId);
+    await waitFor('the township shows the pinned member', async () => (await visiblePeers(township)).join() === pinned.peerId, 15_000, 100);
+    await waitFor('the township receives only the pinned video', async () => {
+      const video = (await diag(township, (d) => d.receiving())).filter((r) => r.kind === 'video');
+      return video.length === 1 && video[0]!.peerId === pinned.peerId;
+    }, 15_000, 100);
+    expect((await visiblePeers(county))[0]).toBe(pinned.peerId);
+    await commander.pinSpotlight(null);
+    await waitFor('back to the commander', async () => (await visiblePeers(township)).join() === commander.peerId, 15_000, 100);
+
+    // Six endpoints speak in turn; each is held until the room names it audible.
+    const talkers = lite.slice(1, 1 + LAST_N);
+    for (const e of talkers) {
+      // Speech rises and falls: the observer measures a talker against their own quietest frames.
+      let frame = 0;
+      const voice = setInterval(() => e.sendAudio(frame++ % 4 === 0 ? -70 : -10), 20);
+      try {
+        await waitFor(`endpoint ${e.peerId} audible`, async () => (await diag(county, (d) => d.audible()))?.peerIds[0] === e.peerId, 20_000, 100);
+      } finally {
+        clearInterval(voice);
+      }
+    }
+    const audible = await diag(county, (d) => d.audible());
+    expect(audible).toEqual({ peerIds: talkers.map((e) => e.peerId).reverse(), lastN: LAST_N });
+    // Each browser receives the six talkers' audio and no one else's (22 microphones in the room).
+    await waitFor('audio settles on the last N', async () => (await audioFrom(county)).length === LAST_N && (await audioFrom(township)).length === LAST_N, 20_000, 250);
+    const talkerIds = talkers.map((e) => e.peerId).sort();
+    expect((await audioFrom(county)).sort()).toEqual(talkerIds);
+    expect((await audioFrom(township)).sort()).toEqual(talkerIds);
+    // The server forwards the shown videos and the audible speakers' audio: 1 + 9 + 6 + 6, not 21 × 2 × 2.
+    await waitFor('server consumers: pages and last N', async () => (await roomConsumers(TIERED_ROOM)) === 1 + 9 + LAST_N + LAST_N, 15_000, 250);
+
+    // The township starts speaking: it becomes audible, and the county hears it.
+    await diag(county, (d) => d.probe.listen());
+    await sleep(300);
+    const before = await diag(county, (d) => d.probe.heardOnsets());
+    expect(before).toEqual([]);
+    await diag(township, (d) => d.probe.toneBurst(6000));
+    const heard = await waitFor('the county hears the township', async () => (await diag(county, (d) => d.probe.heardOnsets()))[0], 15_000, 50);
+    const sent = (await diag(township, (d) => d.probe.sentOnsets()))[0]!;
+    console.log(`last-N: township audible at the county ${Math.round(heard - sent)} ms after it started speaking`);
+    expect(heard).toBeGreaterThan(sent);
+    expect((await diag(county, (d) => d.audible()))?.peerIds[0]).toBe(townshipPeer);
+    expect(await audioFrom(county)).toContain(townshipPeer);
+    // The talker who spoke longest ago is let go after its grace: the county hears N, the township N - 1 (not itself).
+    await waitFor('server consumers: the oldest talker let go', async () => (await roomConsumers(TIERED_ROOM)) === 1 + 9 + LAST_N + (LAST_N - 1), 15_000, 250);
+    expect(await audioFrom(county)).not.toContain(talkers[0]!.peerId);
+    expect((await audioFrom(county)).length).toBeLessThanOrEqual(LAST_N);
+    expect((await audioFrom(township)).length).toBeLessThanOrEqual(LAST_N);
+    expect(endpoints.every((e) => e.consumerCount === 0)).toBe(true);
+  }, 300_000);
 });

@@ -7,7 +7,7 @@ const units: OrgUnit[] = [
   { id: 'county-a', name: 'County A', kind: 'county', parentId: 'city' },
   { id: 'team-a', name: 'Team A', kind: 'team', parentId: 'county-a' },
 ];
-const room = (id: string, orgUnitId: string, extra: Partial<RoomInfo> = {}): RoomInfo => ({ id, name: id, orgUnitId, mode: 'ptt', participants: 0, ...extra });
+const room = (id: string, orgUnitId: string, extra: Partial<RoomInfo> = {}): RoomInfo => ({ id, name: id, orgUnitId, mode: 'ptt', layout: 'gallery', participants: 0, ...extra });
 const rooms: RoomInfo[] = [
   room('main-a', 'city', { mode: 'conference', incidentId: 'inc-a' }),
   room('tg-inc-a', 'county-a', { incidentId: 'inc-a' }),

@@ -37,6 +37,14 @@ export function installDiagnostics(getClient: () => RoomClient | undefined, getT
     state: () => getClient()?.state ?? 'none',
     peerId: () => getClient()?.peerId ?? '',
     positions: () => getClient()?.positions ?? [],
+    /** Whose media this browser receives now, by kind (the server's consumers for this member). */
+    receiving: () => [...(getClient()?.consumers ?? [])].map(([producerId, c]) => ({
+      producerId,
+      kind: c.kind,
+      peerId: [...(getClient()?.peers.values() ?? [])].find((p) => p.producers.has(producerId))?.info.id ?? '',
+    })),
+    /** The room's last-N speakers as this member was last told. */
+    audible: () => getClient()?.audible ?? null,
     async stats(): Promise<PeerReceiveStats[]> {
       const client = getClient();
       if (!client) return [];

@@ -1,8 +1,9 @@
 import type { Device } from 'mediasoup-client';
 import type { types } from 'mediasoup-client';
-import type { DispatchMessage, MapMarker, MediaSource, Notification, PeerInfo, Position, ProducerInfo, TransportDirection } from '../../protocol/signalling.js';
-import type { RoomMode } from '../../protocol/http.js';
+import type { AudibleSpeakers, DispatchMessage, MapMarker, MediaSource, Notification, PeerInfo, Position, ProducerInfo, TransportDirection } from '../../protocol/signalling.js';
+import type { RoomLayout, RoomMode } from '../../protocol/http.js';
 import type { RecordingState } from '../../protocol/recording.js';
+import { AudioRelease, audioToReceive } from './audible-audio.js';
 import type { DeviceCache } from './device-cache.js';
 import { marks } from './diagnostics.js';
 import { PttFloor } from './ptt-floor.js';
@@ -71,6 +72,12 @@ export class RoomClient {
   peerId = '';
   /** Talk groups: the floor and this member's push-to-talk. */
   readonly floor: PttFloor;
+  /** From the join reply: how the console lays the room out. */
+  layout: RoomLayout = 'gallery';
+  /** The room's last-N speakers: in a large room only their audio is received. */
+  audible: AudibleSpeakers | null = null;
+  /** Whom a commander pinned in the consultation spotlight. */
+  spotlightPin: string | null = null;
 
   #generation = 0;
   #device: Device | undefined;
@@ -86,6 +93,7 @@ export class RoomClient {
   readonly #shownVideo = new Set<string>();
   /** Producers with a consume on its way, so a second call does not make a second consumer. */
   readonly #consuming = new Set<string>();
+  readonly #audioRelease = new AudioRelease();
   readonly #listeners = new Set<Listener>();
   /** Mute state survives a rejoin: sources paused before it are paused again after it. */
   #pausedAtTeardown = new Set<MediaSource>();
@@ -193,6 +201,11 @@ export class RoomClient {
     await Promise.all([...removed.map((id) => this.#stopReceiving(id)), ...added.map((id) => this.#consume(id, generation))]);
   }
 
+  /** Commanders: puts a member in everyone's consultation spotlight (null: back to automatic). */
+  async pinSpotlight(peerId: string | null): Promise<void> {
+    await this.signalling.request('pinSpotlight', { peerId });
+  }
+
   /** Reports the size a video is shown at; the server picks the simulcast layer to match. */
   async setDisplaySize(producerId: string, width: number, height: number): Promise<void> {
     const consumer = this.consumers.get(producerId);
@@ -221,6 +234,9 @@ export class RoomClient {
       marks['joined'] ??= performance.now();
       this.peerId = joined.peerId;
       this.mode = joined.mode;
+      this.layout = joined.layout;
+      this.audible = joined.audibleSpeakers;
+      this.spotlightPin = joined.spotlight;
       this.floor.reset(joined.floor);
       for (const peer of joined.peers) this.#addPeer(peer);
       // The UI lays out the new peers now and says which videos it shows, so those are consumed below.
@@ -338,7 +354,9 @@ export class RoomClient {
   async #consume(producerId: string, generation: number): Promise<void> {
     const recvReady = this.#recvReady;
     if (!recvReady || this.consumers.has(producerId) || this.#consuming.has(producerId)) return;
-    if (this.#kindOf(producerId) === 'video' && (this.local.receiveVideo === false || !this.#shownVideo.has(producerId))) return;
+    const kind = this.#kindOf(producerId);
+    if (kind === 'video' && (this.local.receiveVideo === false || !this.#shownVideo.has(producerId))) return;
+    if (kind === 'audio' && !this.#wantedAudio().has(producerId)) return;
     this.#consuming.add(producerId);
     try {
       const r = await this.signalling.request('consume', { producerId, displayHeight: this.displayHeightHint });
@@ -350,8 +368,10 @@ export class RoomClient {
       if (consumer.kind === 'video') marks['firstVideoConsumer'] ??= performance.now();
       else marks['firstAudioConsumer'] ??= performance.now();
       consumer.on('trackended', () => this.#dropConsumer(producerId));
-      if (consumer.kind === 'audio') marks['firstAudioResumed'] ??= performance.now(); // the server sends audio at once
-      else if (!this.#shownVideo.has(producerId)) {
+      if (consumer.kind === 'audio') {
+        marks['firstAudioResumed'] ??= performance.now(); // the server sends audio at once
+        this.#syncAudio(generation); // the speaker may have dropped out while the consume was on its way
+      } else if (!this.#shownVideo.has(producerId)) {
         // Scrolled out of view while the consume was on its way.
         await this.#stopReceiving(producerId);
         return;
@@ -382,10 +402,10 @@ export class RoomClient {
     return this.#send && !this.#send.closed ? this.#send.getStats() : undefined;
   }
 
-  /** Closes a video consumer at both ends: a hidden video costs the server nothing. */
+  /** Closes a consumer at both ends: a hidden video or an inaudible speaker costs the server nothing. */
   async #stopReceiving(producerId: string): Promise<void> {
     const consumer = this.consumers.get(producerId);
-    if (!consumer || consumer.kind !== 'video') return;
+    if (!consumer) return;
     this.#dropConsumer(producerId);
     await this.signalling.request('closeConsumer', { consumerId: consumer.id }).catch(() => undefined);
   }
@@ -396,6 +416,21 @@ export class RoomClient {
     consumer.close();
     this.consumers.delete(producerId);
     this.#changed();
+  }
+
+  /** Audio the last-N rule wants received now. */
+  #wantedAudio(): Set<string> {
+    const sources = [...this.peers].flatMap(([peerId, peer]) => [...peer.producers.values()].filter((p) => p.kind === 'audio').map((p) => ({ producerId: p.id, peerId })));
+    return audioToReceive(sources, this.audible, this.mode);
+  }
+
+  /** Consumes the speakers who became audible; lets go of those who dropped out, after a grace period. */
+  #syncAudio(generation: number): void {
+    if (!this.#recvReady || generation !== this.#generation) return;
+    const wanted = this.#wantedAudio();
+    for (const id of wanted) if (!this.consumers.has(id)) void this.#consume(id, generation);
+    const received = [...this.consumers].filter(([, c]) => c.kind === 'audio').map(([id]) => id);
+    this.#audioRelease.sync(wanted, received, (id) => void this.#stopReceiving(id));
   }
 
   #addPeer(info: PeerInfo): void {
@@ -417,6 +452,7 @@ export class RoomClient {
       case 'producerAdded':
         this.peers.get(n.data.peerId)?.producers.set(n.data.producer.id, n.data.producer);
         this.#changed();
+        this.#syncAudio(generation); // a room growing past N others lets its quiet members go
         await this.#consume(n.data.producer.id, generation);
         return;
       case 'producerRemoved':
@@ -437,6 +473,12 @@ export class RoomClient {
       case 'producerLayers':
         if (this.#cameraLayers?.producer.id === n.data.producerId) this.#cameraLayers.setDemanded(n.data.maxSpatialLayer);
         return;
+      case 'audibleSpeakers':
+        this.audible = n.data;
+        break;
+      case 'spotlight':
+        this.spotlightPin = n.data.peerId;
+        break;
       case 'feedState': {
         const peer = this.peers.get(n.data.peerId);
         if (peer) peer.info = { ...peer.info, feed: { sourceId: n.data.sourceId, ...n.data.feed } };
@@ -473,6 +515,7 @@ export class RoomClient {
         if (this.positions.length > 10_000) this.positions.splice(0, this.positions.length - 10_000);
         break;
     }
+    this.#syncAudio(generation);
     this.#changed();
   }
 
@@ -489,6 +532,7 @@ export class RoomClient {
     this.#recvReady = undefined;
     this.peers.clear();
     this.activeSpeaker = null;
+    this.#audioRelease.clear();
   }
 
   #setState(state: ConnectionState): void {

@@ -1,8 +1,10 @@
-import type { PublicUser } from '../../../protocol/http.js';
+import type { OrgUnitKind, PublicUser } from '../../../protocol/http.js';
+import { orgUnits } from '../api.js';
 import { marks } from '../diagnostics.js';
 import { t } from '../i18n.js';
 import { CAMERA_CONSTRAINTS, type RoomClient } from '../room-client.js';
 import { syncAudioSinks } from './audio-sinks.js';
+import { chooseSpotlight, consultationPage, consultationPageSize } from './consultation-layout.js';
 import { h } from './dom.js';
 import { feedStateText, renderFeedsPanel } from './feeds-panel.js';
 import { renderPttPanel } from './ptt-panel.js';
@@ -17,6 +19,7 @@ interface Tile {
   placeholder: HTMLElement;
   videoProducerId: string | undefined;
   hangUp: HTMLElement | null;
+  pin: HTMLElement | null;
 }
 
 const PAGE_SIZES = [4, 9, 16] as const;
@@ -28,8 +31,16 @@ export function renderRoom(
   ctx: { roomName: string; user: PublicUser; token: string; localStream: MediaStream; localReady: Promise<unknown>; onLeave: () => void },
 ): () => void {
   const tiles = new Map<string, Tile>();
+  /** Commanders choose a consultation's spotlight for everyone. */
+  const canPin = ctx.user.role === 'commander' || ctx.user.role === 'admin';
   let page = 0;
   let perPage: number = Number(localStorage.getItem('perPage')) || 9;
+  /** The viewer's level, which sets a consultation room's page (unknown until the org list is in). */
+  let unitKind: OrgUnitKind | undefined;
+  void orgUnits(ctx.token).then((units) => {
+    unitKind = units.find((u) => u.id === ctx.user.orgUnitId)?.kind;
+    update();
+  }, () => undefined);
 
   const gallery = h('div', { class: 'gallery', id: 'gallery' });
   const audioBox = h('div', { hidden: true });
@@ -92,7 +103,7 @@ export function renderRoom(
       const muted = h('span', { class: 'muted', hidden: true }, t('room.muted'));
       const placeholder = h('div', { class: 'placeholder' }, t('room.noVideo'));
       const el = h('div', { class: 'tile', 'data-peer': id }, video, placeholder, label, muted);
-      tile = { el, video, label, muted, placeholder, videoProducerId: undefined, hangUp: null };
+      tile = { el, video, label, muted, placeholder, videoProducerId: undefined, hangUp: null, pin: null };
       tiles.set(id, tile);
       resizeObserver.observe(video);
     }
@@ -104,17 +115,30 @@ export function renderRoom(
   }
 
   function setPage(next: number): void {
-    const pages = Math.max(1, Math.ceil(orderedIds().length / perPage));
-    page = Math.min(Math.max(0, next), pages - 1);
+    page = next;
     update();
   }
 
-  function update(): void {
+  /** The tiles of the page asked for: the gallery's shared grid, or a consultation page for this viewer's level. */
+  function layOut(requested: number): { visible: string[]; page: number; pages: number; spotlight: string | null } {
+    if (client.layout === 'consultation' && client.mode !== 'ptt') {
+      const members = [...client.peers].map(([peerId, peer]) => ({ peerId, role: peer.info.user.role }));
+      const spotlight = chooseSpotlight(members, client.activeSpeaker, client.spotlightPin);
+      return { ...consultationPage(members.map((m) => m.peerId), spotlight, consultationPageSize(unitKind), requested), spotlight };
+    }
     const ids = orderedIds();
     const pages = Math.max(1, Math.ceil(ids.length / perPage));
-    if (page >= pages) page = pages - 1;
-    const visible = ids.slice(page * perPage, (page + 1) * perPage);
+    const clamped = Math.min(Math.max(0, requested), pages - 1);
+    return { visible: ids.slice(clamped * perPage, (clamped + 1) * perPage), page: clamped, pages, spotlight: null };
+  }
+
+  function update(): void {
+    const laidOut = layOut(page);
+    const { visible, pages, spotlight } = laidOut;
+    const consultation = client.layout === 'consultation' && client.mode !== 'ptt';
+    page = laidOut.page;
     pageLabel.textContent = `${page + 1}/${pages}`;
+    perPageSelect.hidden = consultation;
 
     // Self tile: local preview.
     const self = tileFor('self', `${ctx.user.displayName}（${t('room.me')}）`);
@@ -168,6 +192,13 @@ export function renderRoom(
       }
       tile.muted.hidden = !audioInfo?.paused;
       tile.el.classList.toggle('speaking', client.activeSpeaker === peerId);
+      tile.el.classList.toggle('spotlight', spotlight === peerId);
+      if (consultation && canPin && !tile.pin) {
+        tile.pin = h('button', { type: 'button', class: 'pin', 'data-pin': peerId, title: t('room.pin'),
+          onclick: () => void client.pinSpotlight(client.spotlightPin === peerId ? null : peerId).catch((err: unknown) => console.warn('pin failed', err)) }, '★');
+        tile.el.append(tile.pin);
+      }
+      tile.pin?.classList.toggle('on', client.spotlightPin === peerId);
     }
     for (const id of [...tiles.keys()]) {
       if (id !== 'self' && !client.peers.has(id)) {

@@ -21,6 +21,7 @@ export async function renderRooms(
       { class: 'room-row', 'data-room': room.id },
       h('span', { class: 'name' }, room.name),
       room.mode === 'ptt' ? h('span', { class: 'badge ptt-badge' }, t('rooms.ptt')) : null,
+      room.layout === 'consultation' ? h('span', { class: 'badge consultation-badge' }, t('rooms.consultation')) : null,
       room.sipNumber ? h('span', { class: 'badge sip-number', title: t('rooms.sipNumber') }, `☎ ${room.sipNumber}`) : null,
       h('span', { class: 'count' }, `${room.participants} ${t('rooms.participants')}`),
       h('button', { class: 'primary', type: 'button', onclick: () => onEnter(room.id, room.name, room.mode) }, t('rooms.enter')),
