@@ -62,6 +62,7 @@ describe('a room spanning two workers (one participant per router)', () => {
     expect(p1.id).toBe(bAudio.id);
     expect(p1.appData.participantId).toBe('b');
     expect(await media.reachable(bAudio, 'b')).toBe(bAudio);
+    await expect(media.reachable(bAudio, 'nobody')).rejects.toThrow(/no participant nobody/);
 
     a.setRtpCapabilities(media.rtpCapabilities);
     await a.createTransport('recv');
@@ -182,6 +183,10 @@ describe('a room spanning two workers (one participant per router)', () => {
       const again = await room.reachable(xAudio, 'y');
       expect(again).not.toBe(pipe);
       expect((await y.consume(again)).producerId).toBe(xAudio.id);
+      // A producer that closed meanwhile is a clear "not found", not a mediasoup TypeError.
+      const late = await publishAudio(x, 9999);
+      late.close();
+      await expect(room.reachable(late, 'y')).rejects.toMatchObject({ code: 'NOT_FOUND' });
     } finally {
       room.close();
     }
