@@ -83,15 +83,19 @@ export function renderRoom(
 
   const sizeReports = new Map<string, number>();
   // The server picks each video's simulcast layer (and dynacast the publisher's) from these reports.
-  const reportSize = (producerId: string, { width, height }: { width: number; height: number }) => {
+  // Measured when sent, after the layout settled (a tile may not be on the page yet when its video arrives).
+  const reportSize = (producerId: string, video: HTMLVideoElement) => {
     clearTimeout(sizeReports.get(producerId));
-    const dpr = window.devicePixelRatio || 1;
-    sizeReports.set(producerId, window.setTimeout(() => void client.setDisplaySize(producerId, width * dpr, height * dpr).catch(() => undefined), 300));
+    sizeReports.set(producerId, window.setTimeout(() => {
+      const { width, height } = video.getBoundingClientRect();
+      const dpr = window.devicePixelRatio || 1;
+      void client.setDisplaySize(producerId, width * dpr, height * dpr).catch(() => undefined);
+    }, 300));
   };
   const resizeObserver = new ResizeObserver((entries) => {
     for (const entry of entries) {
       const producerId = (entry.target as HTMLElement).dataset['producer'];
-      if (producerId) reportSize(producerId, entry.contentRect);
+      if (producerId) reportSize(producerId, entry.target as HTMLVideoElement);
     }
   });
 
@@ -171,7 +175,7 @@ export function renderRoom(
         if (videoConsumer) tile.video.dataset['producer'] = videoConsumer.producerId;
         else delete tile.video.dataset['producer'];
         // A tile that keeps its size fires no resize: its new video was consumed at the layout's guess.
-        if (videoConsumer) reportSize(videoConsumer.producerId, tile.video.getBoundingClientRect());
+        if (videoConsumer) reportSize(videoConsumer.producerId, tile.video);
       }
       tile.placeholder.hidden = Boolean(videoConsumer) && !videoInfo?.paused;
       // A camera feed's tile says why there is no picture: connecting, retrying, wrong password…
