@@ -141,6 +141,7 @@ async function main(): Promise<void> {
     publicUrl: (req) => config.publicUrl ?? publicHttpsUrl ?? `${req.protocol}://${req.get('host') ?? 'localhost'}`,
     webRoot: path.join(projectRoot, 'web-client/dist'),
     cluster: () => cluster?.overview(),
+    ...(config.cluster ? { allowedOrigins: () => cluster?.nodeUrls() ?? [] } : {}),
     clusterPresence: () => clusterCalls?.online(),
   });
   const servers: http.Server[] = [http.createServer(app)];

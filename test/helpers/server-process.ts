@@ -113,9 +113,9 @@ export async function login(url: string, username: string, password: string): Pr
 
 export interface MediaOverview {
   workers: { index: number; pid: number; routers: number; closed: boolean }[];
-  rooms: { id: string; peers: number; remotePeers: number; consumers: number; workerPid: number; router: { transports: number; producers: number; consumers: number }; sipCalls: number }[];
+  rooms: { id: string; peers: number; remotePeers: number; consumers: number; workerPid: number; router: { transports: number; producers: number; consumers: number }; sipCalls: number; activeSpeaker: string | null }[];
   /** With REDIS_URL: this node's view of the cluster. */
-  cluster?: { nodeId: string; nodes: { id: string; url: string }[]; pipes: { inbound: number; outbound: number } };
+  cluster?: { nodeId: string; nodes: { id: string; url: string }[]; pipes: { inbound: number; outbound: number }; arbiters: Record<string, string> };
 }
 
 export async function mediaOverview(url: string, adminToken: string): Promise<MediaOverview> {
