@@ -141,7 +141,7 @@ async function main(): Promise<void> {
     publicUrl: (req) => config.publicUrl ?? publicHttpsUrl ?? `${req.protocol}://${req.get('host') ?? 'localhost'}`,
     webRoot: path.join(projectRoot, 'web-client/dist'),
     cluster: () => cluster?.overview(),
-    ...(config.cluster ? { allowedOrigins: () => cluster?.nodeUrls() ?? [] } : {}),
+    ...(config.cluster ? { allowedOrigins: () => cluster?.pageOrigins() ?? [] } : {}),
     clusterPresence: () => clusterCalls?.online(),
   });
   const servers: http.Server[] = [http.createServer(app)];
@@ -167,7 +167,7 @@ async function main(): Promise<void> {
   const io = createSocketServer({
     servers, tokens, handlers, metrics, logger, presence,
     onDisconnect: async (session) => void (await handlers.leaveRoom(session, {})),
-    ...(config.cluster ? { allowedOrigins: () => cluster?.nodeUrls() ?? [] } : {}),
+    ...(config.cluster ? { allowedOrigins: () => cluster?.pageOrigins() ?? [] } : {}),
   });
   if (config.cluster) {
     const sub = store.redis.duplicate();

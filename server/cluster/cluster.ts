@@ -50,6 +50,11 @@ export class Cluster {
     return [...new Set([...this.registry.nodes().map((n) => n.url), ...this.configuredNodes])];
   }
 
+  /** Origins whose pages may call this node (socket.io, HTTP API): every node seen, dead ones too. */
+  pageOrigins(): string[] {
+    return [...new Set([...this.registry.seenUrls(), ...this.configuredNodes].map((u) => new URL(u).origin))];
+  }
+
   overview(): ClusterOverview {
     return { nodeId: this.nodeId, nodes: this.registry.nodes().map((n) => ({ id: n.id, url: n.url })), pipes: this.span.pipeCount(), arbiters: this.arbiter.arbiters() };
   }
