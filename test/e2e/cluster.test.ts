@@ -299,6 +299,17 @@ describe('a room across two nodes, and failover when one dies', () => {
   }, 90_000);
 
   it('node 1 is killed: A reconnects through node 2 and decodes B again within 10 s; node 1\'s peer and pipes go', async () => {
+    // A talk group arbitrated by node 1, whose member holds the floor when node 1 dies.
+    const holder = await connect(node1.url, 'commander', 'commander123');
+    expect(await request(holder.socket, 'joinRoom', { roomId: TALK_GROUP })).toMatchObject({ ok: true });
+    await waitFor('node 1 arbitrates the talk group', async () => (await mediaOverview(node1.url, admin2)).cluster?.arbiters[TALK_GROUP] === 'node-1', 5000);
+    const listener = await connect(node2.url, 'field02', 'field123');
+    const floorsHeard = () => listener.heard.filter((n) => n.type === 'floorState').map((n) => n.data as { holder: { name: string } | null });
+    expect(await request(listener.socket, 'joinRoom', { roomId: TALK_GROUP })).toMatchObject({ ok: true });
+    await waitFor('node 2 follows node 1', async () => (await mediaOverview(node2.url, admin2)).cluster?.arbiters[TALK_GROUP] === 'node-1', 5000);
+    expect(await request(holder.socket, 'requestFloor', { emergency: false })).toMatchObject({ ok: true, data: { result: 'granted' } });
+    await waitFor('node 2 shows node 1\'s talker', () => floorsHeard().at(-1)?.holder?.name === '市指挥长', 5000);
+
     const before = await peerIdOf(pageA);
     expect(before).not.toBe('');
     const killedAt = Date.now();
@@ -321,6 +332,12 @@ describe('a room across two nodes, and failover when one dies', () => {
     await waitFor('node 2 arbitrates the room', async () => (await mediaOverview(node2.url, admin2)).cluster?.arbiters[ROOM] === 'node-2', NODE_TTL_MS + 2000);
     // B now gets A from node 2 itself.
     await waitDecodingFrom(pageB, ['field03'], 20_000);
+
+    // Node 2 took over the talk group: the floor restarted free, and its member can talk.
+    await waitFor('node 2 arbitrates the talk group', async () => (await mediaOverview(node2.url, admin2)).cluster?.arbiters[TALK_GROUP] === 'node-2', 5000);
+    expect(floorsHeard().at(-1)?.holder).toBeNull();
+    expect(await request(listener.socket, 'requestFloor', { emergency: false })).toMatchObject({ ok: true, data: { result: 'granted' } });
+    listener.socket.close();
 
     // A's page came from node 1; its HTTP calls now go to node 2: leaving the room lists the rooms again.
     expect(new URL(pageA.url()).origin).toBe(node1.url);
