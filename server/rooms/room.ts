@@ -561,6 +561,8 @@ export class Room extends TypedEmitter<RoomEvents> {
   }
 
   #onFloorChange(events: FloorEvent[]): void {
+    // While another node arbitrates, this node's own floor is idle; only the arbiter's counts.
+    if (this.#arbiter) return;
     this.#floorMoved();
     for (const e of events) {
       if (e.type !== 'revoked') continue;
