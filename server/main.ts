@@ -193,7 +193,11 @@ async function main(): Promise<void> {
   if (config.cluster) {
     const started = await Cluster.start({ redis: store.redis, rooms, settings: config.cluster, url: config.publicUrl ?? httpsUrl ?? httpUrl, logger });
     cluster = started;
-    registerClusterMetrics(metrics, { nodes: () => started.registry.nodes().length, pipes: () => started.span.pipeCount() });
+    registerClusterMetrics(metrics, {
+      nodes: () => started.registry.nodes().length,
+      pipes: () => started.span.pipeCount(),
+      arbitrated: () => Object.values(started.arbiter.arbiters()).filter((node) => node === started.nodeId).length,
+    });
   }
   if (config.rtmp) {
     // nginx asks us over loopback before it lets a push in.

@@ -180,6 +180,10 @@ describe('a room across two nodes, and failover when one dies', () => {
     const metrics = await (await fetch(`${node2.url}/metrics`, { headers: { authorization: `Bearer ${admin2}` } })).text();
     expect(metrics).toMatch(/^ecs_cluster_nodes 2$/m);
     expect(metrics).toMatch(/^ecs_cluster_pipes\{direction="inbound"\} 1$/m);
+    // The one room open on both nodes has one arbiter between them.
+    const arbitrated = async (url: string) =>
+      Number(/^ecs_cluster_arbitrated_rooms (\d+)$/m.exec(await (await fetch(`${url}/metrics`, { headers: { authorization: `Bearer ${admin2}` } })).text())?.[1]);
+    await waitFor('one arbiter for the room', async () => (await arbitrated(node1.url)) + (await arbitrated(node2.url)) === 1, 5000);
 
     // A third node opening the room makes both announce their members again: nothing is piped twice.
     const routerOf = async (url: string) => (await mediaOverview(url, admin2)).rooms.find((r) => r.id === ROOM)?.router;
