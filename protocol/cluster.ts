@@ -4,7 +4,7 @@
  */
 import { z } from 'zod';
 import { PublicUser } from './http.js';
-import { MediaSource } from './signalling.js';
+import { FloorOutcome, FloorState, MediaSource, PeerInfo } from './signalling.js';
 
 const NodeId = z.string().min(1).max(128);
 const RoomId = z.string().min(1).max(128);
@@ -22,7 +22,13 @@ export type ClusterNodeInfo = z.infer<typeof ClusterNodeInfo>;
 
 /** Broadcast to every node: what changed among one node's local members of a room. */
 export const RoomSpanEvent = z.discriminatedUnion('type', [
-  z.object({ type: z.literal('peerJoined'), node: NodeId, roomId: RoomId, peer: z.object({ id: EntityId, user: PublicUser }) }),
+  /** Also sent again when a camera feed's or SIP call's state changes (feed, sip: as the roster shows them). */
+  z.object({
+    type: z.literal('peerJoined'),
+    node: NodeId,
+    roomId: RoomId,
+    peer: z.object({ id: EntityId, user: PublicUser, feed: PeerInfo.shape.feed, sip: PeerInfo.shape.sip }),
+  }),
   z.object({ type: z.literal('peerLeft'), node: NodeId, roomId: RoomId, peerId: EntityId }),
   z.object({ type: z.literal('producerAdded'), node: NodeId, roomId: RoomId, peerId: EntityId, producerId: EntityId }),
   z.object({ type: z.literal('producerMuted'), node: NodeId, roomId: RoomId, peerId: EntityId, producerId: EntityId, muted: z.boolean() }),
@@ -40,6 +46,10 @@ export const RoomSpanEvent = z.discriminatedUnion('type', [
   }),
   /** A node's room closed: the others drop the pipes that fed it. */
   z.object({ type: z.literal('roomClosed'), node: NodeId, roomId: RoomId }),
+  /** From the room's arbiter: its talk group's floor after a change; seq grows with each change. */
+  z.object({ type: z.literal('floorState'), node: NodeId, roomId: RoomId, seq: z.number().int().nonnegative(), state: FloorState }),
+  /** From the room's arbiter: its observer's dominant speaker, any node's member. */
+  z.object({ type: z.literal('activeSpeaker'), node: NodeId, roomId: RoomId, peerId: EntityId }),
 ]);
 export type RoomSpanEvent = z.infer<typeof RoomSpanEvent>;
 
@@ -53,6 +63,18 @@ export const PipeRequest = z.discriminatedUnion('type', [
   z.object({ type: z.literal('pipeConsume'), roomId: RoomId, producerId: EntityId }),
 ]);
 export type PipeRequest = z.infer<typeof PipeRequest>;
+
+/** Asked of a room's arbiter by another node, for that node's own members (people and SIP calls). */
+export const FloorRequest = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('floorRequest'), roomId: RoomId, peerId: EntityId, emergency: z.boolean() }),
+  z.object({ type: z.literal('floorRelease'), roomId: RoomId, peerId: EntityId }),
+  /** The floor now, for a node that just learned who arbitrates. */
+  z.object({ type: z.literal('floorSync'), roomId: RoomId }),
+]);
+export type FloorRequest = z.infer<typeof FloorRequest>;
+export const FloorRequestReply = FloorOutcome;
+export const FloorSyncReply = z.object({ seq: z.number().int().nonnegative(), state: FloorState, activeSpeaker: z.string().nullable() });
+export type FloorSyncReply = z.infer<typeof FloorSyncReply>;
 
 export const PipeConnectReply = z.object({ ip: z.string().ip(), port: z.number().int().min(1).max(65535) });
 export const PipeConsumeReply = z.object({
@@ -80,4 +102,6 @@ export const clusterChannels = {
   replies: (nodeId: string) => `cluster:replies:${nodeId}`,
   /** Heartbeat key (a string with a TTL), not a channel. */
   alive: (nodeId: string) => `cluster:alive:${nodeId}`,
+  /** A room's arbiter lease (value: node id, with a TTL renewed on the heartbeat), not a channel. */
+  arbiter: (roomId: string) => `cluster:arbiter:${roomId}`,
 };

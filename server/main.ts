@@ -142,6 +142,7 @@ async function main(): Promise<void> {
     publicUrl: (req) => config.publicUrl ?? publicHttpsUrl ?? `${req.protocol}://${req.get('host') ?? 'localhost'}`,
     webRoot: path.join(projectRoot, 'web-client/dist'),
     cluster: () => cluster?.overview(),
+    ...(config.cluster ? { allowedOrigins: () => cluster?.pageOrigins() ?? [] } : {}),
     clusterPresence: () => clusterCalls?.online(),
   });
   const servers: http.Server[] = [http.createServer(app)];
@@ -167,7 +168,7 @@ async function main(): Promise<void> {
   const io = createSocketServer({
     servers, tokens, handlers, metrics, logger, presence,
     onDisconnect: async (session) => void (await handlers.leaveRoom(session, {})),
-    ...(config.cluster ? { allowedOrigins: () => cluster?.nodeUrls() ?? [] } : {}),
+    ...(config.cluster ? { allowedOrigins: () => cluster?.pageOrigins() ?? [] } : {}),
   });
   if (config.cluster) {
     const sub = store.redis.duplicate();
@@ -193,7 +194,11 @@ async function main(): Promise<void> {
   if (config.cluster) {
     const started = await Cluster.start({ redis: store.redis, rooms, settings: config.cluster, url: config.publicUrl ?? httpsUrl ?? httpUrl, logger });
     cluster = started;
-    registerClusterMetrics(metrics, { nodes: () => started.registry.nodes().length, pipes: () => started.span.pipeCount() });
+    registerClusterMetrics(metrics, {
+      nodes: () => started.registry.nodes().length,
+      pipes: () => started.span.pipeCount(),
+      arbitrated: () => Object.values(started.arbiter.arbiters()).filter((node) => node === started.nodeId).length,
+    });
   }
   if (config.rtmp) {
     // nginx asks us over loopback before it lets a push in.

@@ -75,7 +75,7 @@ export function registerDynacastMetrics(metrics: Metrics, pausedLayers: () => nu
 }
 
 /** With REDIS_URL: how many nodes this node sees alive, and its PipeTransports to them. */
-export function registerClusterMetrics(metrics: Metrics, source: { nodes: () => number; pipes: () => { inbound: number; outbound: number } }): void {
+export function registerClusterMetrics(metrics: Metrics, source: { nodes: () => number; pipes: () => { inbound: number; outbound: number }; arbitrated: () => number }): void {
   new client.Gauge({
     name: 'ecs_cluster_nodes', help: 'Live cluster nodes seen by this node (itself included)', registers: [metrics.registry],
     collect() {
@@ -88,6 +88,12 @@ export function registerClusterMetrics(metrics: Metrics, source: { nodes: () => 
       const { inbound, outbound } = source.pipes();
       this.set({ direction: 'inbound' }, inbound);
       this.set({ direction: 'outbound' }, outbound);
+    },
+  });
+  new client.Gauge({
+    name: 'ecs_cluster_arbitrated_rooms', help: 'Rooms whose floor and active speaker this node arbitrates (holds the lease of)', registers: [metrics.registry],
+    collect() {
+      this.set(source.arbitrated());
     },
   });
 }

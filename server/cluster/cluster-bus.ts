@@ -12,10 +12,12 @@ type RequestHandler = (body: unknown, from: string) => Promise<unknown>;
  */
 export class ClusterBus {
   readonly #pending = new Map<string, { resolve: (v: unknown) => void; reject: (e: Error) => void; timer: NodeJS.Timeout }>();
-  #onEvent: (event: RoomSpanEvent) => void = () => {};
+  readonly #onEvent: ((event: RoomSpanEvent) => void)[] = [];
   #onRequest: RequestHandler = async () => {
     throw new Error('not ready');
   };
+  /** Handlers of requests by their body's type; the rest go to #onRequest. */
+  readonly #byType = new Map<string, RequestHandler>();
 
   private constructor(
     private readonly pub: Redis,
@@ -34,11 +36,13 @@ export class ClusterBus {
   }
 
   onEvent(handler: (event: RoomSpanEvent) => void): void {
-    this.#onEvent = handler;
+    this.#onEvent.push(handler);
   }
 
-  onRequest(handler: RequestHandler): void {
-    this.#onRequest = handler;
+  /** Handles requests whose body's type is one of `types`, or every other request when none are named. */
+  onRequest(handler: RequestHandler, types?: string[]): void {
+    if (!types) this.#onRequest = handler;
+    else for (const type of types) this.#byType.set(type, handler);
   }
 
   publish(event: RoomSpanEvent): void {
@@ -81,7 +85,15 @@ export class ClusterBus {
     if (channel === clusterChannels.events) {
       const event = RoomSpanEvent.safeParse(json);
       if (!event.success) this.logger.warn({ channel, issues: event.error.issues.slice(0, 3) }, 'bad cluster event; dropped');
-      else if (event.data.node !== this.nodeId) this.#onEvent(event.data);
+      else if (event.data.node !== this.nodeId) {
+        for (const handler of this.#onEvent) {
+          try {
+            handler(event.data);
+          } catch (err) {
+            this.logger.warn({ err, event: event.data.type }, 'cluster event failed; dropped');
+          }
+        }
+      }
     } else if (channel === clusterChannels.replies(this.nodeId)) {
       const reply = ReplyEnvelope.safeParse(json);
       if (!reply.success) return void this.logger.warn({ channel }, 'bad cluster reply; dropped');
@@ -97,7 +109,9 @@ export class ClusterBus {
       const { id, from, body } = request.data;
       const answer = (reply: ReplyEnvelope) =>
         void this.pub.publish(clusterChannels.replies(from), JSON.stringify(reply)).catch((err: unknown) => this.logger.warn({ err }, 'cluster reply failed'));
-      this.#onRequest(body, from).then(
+      const type = (body as { type?: unknown } | null)?.type;
+      const handler = (typeof type === 'string' && this.#byType.get(type)) || this.#onRequest;
+      handler(body, from).then(
         (data) => answer({ id, ok: true, data: data ?? null }),
         (err: unknown) => {
           const message = err instanceof Error ? err.message : String(err);

@@ -5,6 +5,7 @@ import type { ClusterOverview } from '../http/ops-routes.js';
 import type { RoomManager } from '../rooms/room-manager.js';
 import { ClusterBus } from './cluster-bus.js';
 import { NodeRegistry } from './node-registry.js';
+import { RoomArbiter } from './room-arbiter.js';
 import { RoomSpan } from './room-span.js';
 
 export interface ClusterSettings {
@@ -22,6 +23,7 @@ export class Cluster {
     readonly registry: NodeRegistry,
     readonly bus: ClusterBus,
     readonly span: RoomSpan,
+    readonly arbiter: RoomArbiter,
     private readonly configuredNodes: string[],
   ) {}
 
@@ -32,9 +34,11 @@ export class Cluster {
     const bus = await ClusterBus.start(deps.redis, nodeId, logger);
     const registry = new NodeRegistry(deps.redis, { id: nodeId, url: deps.url, pipeIp: settings.pipeIp }, { beatMs: settings.heartbeatMs, ttlMs: settings.nodeTtlMs }, logger);
     const span = new RoomSpan(deps.rooms, bus, registry, logger);
+    // The lease lives as long as a node's heartbeat: a dead node's rooms are taken over as it is dropped.
+    const arbiter = new RoomArbiter(deps.rooms, bus, deps.redis, { beatMs: settings.heartbeatMs, leaseMs: settings.nodeTtlMs }, logger);
     await registry.start();
     logger.info({ url: deps.url, pipeIp: settings.pipeIp }, 'cluster node started');
-    return new Cluster(registry, bus, span, settings.nodes);
+    return new Cluster(registry, bus, span, arbiter, settings.nodes);
   }
 
   get nodeId(): string {
@@ -46,11 +50,17 @@ export class Cluster {
     return [...new Set([...this.registry.nodes().map((n) => n.url), ...this.configuredNodes])];
   }
 
+  /** Origins whose pages may call this node (socket.io, HTTP API): every node seen, dead ones too. */
+  pageOrigins(): string[] {
+    return [...new Set([...this.registry.seenUrls(), ...this.configuredNodes].map((u) => new URL(u).origin))];
+  }
+
   overview(): ClusterOverview {
-    return { nodeId: this.nodeId, nodes: this.registry.nodes().map((n) => ({ id: n.id, url: n.url })), pipes: this.span.pipeCount() };
+    return { nodeId: this.nodeId, nodes: this.registry.nodes().map((n) => ({ id: n.id, url: n.url })), pipes: this.span.pipeCount(), arbiters: this.arbiter.arbiters() };
   }
 
   async stop(): Promise<void> {
+    await this.arbiter.stop();
     await this.registry.stop();
     await this.bus.close();
   }

@@ -20,6 +20,8 @@ export class NodeRegistry extends TypedEmitter<RegistryEvents> {
   readonly #dead = new Set<string>();
   #timer: NodeJS.Timeout | undefined;
   #beaten = false;
+  /** Every node URL heard since this node started: pages loaded from a node that died still call here. */
+  readonly #seenUrls = new Set<string>();
 
   constructor(
     private readonly redis: Redis,
@@ -38,6 +40,11 @@ export class NodeRegistry extends TypedEmitter<RegistryEvents> {
   /** Live nodes, this one included. */
   nodes(): ClusterNodeInfo[] {
     return [this.self, ...[...this.#alive.values()].filter((n) => n.id !== this.self.id)];
+  }
+
+  /** The URLs of every node seen since this one started, dead ones too. */
+  seenUrls(): string[] {
+    return [this.self.url, ...this.#seenUrls];
   }
 
   isAlive(nodeId: string): boolean {
@@ -84,7 +91,8 @@ export class NodeRegistry extends TypedEmitter<RegistryEvents> {
           this.emit('nodeDown', id);
         }
       }
-      for (const id of alive.keys()) {
+      for (const [id, info] of alive) {
+        this.#seenUrls.add(info.url);
         if (before.has(id)) continue;
         this.#dead.delete(id);
         this.logger.info({ node: id }, 'cluster node up');

@@ -2,7 +2,7 @@ import type { types } from 'mediasoup';
 import type { Logger } from 'pino';
 import { PipeConnectReply, PipeConsumeReply, PipeRequest, type RoomSpanEvent } from '../../protocol/cluster.js';
 import type { ProducerAppData } from '../../media/media-participant.js';
-import type { Notification } from '../../protocol/signalling.js';
+import type { Notification, PeerInfo } from '../../protocol/signalling.js';
 import type { Room } from '../rooms/room.js';
 import type { RoomManager } from '../rooms/room-manager.js';
 import type { ClusterBus } from './cluster-bus.js';
@@ -49,8 +49,11 @@ export class RoomSpan {
     room.on('localPeerJoined', (peer) => this.bus.publish({ type: 'peerJoined', node, roomId, peer: { id: peer.id, user: peer.user } }));
     room.on('localProducerMuted', ({ peerId, producerId, muted }) => this.bus.publish({ type: 'producerMuted', node, roomId, peerId, producerId, muted }));
     room.on('localPeerLeft', (peerId) => this.bus.publish({ type: 'peerLeft', node, roomId, peerId }));
+    // Camera feeds and SIP calls run here are members like people connected here, shown as they are.
+    room.on('socketlessPeer', (peer) => this.bus.publish({ type: 'peerJoined', node, roomId, peer: shown(peer) }));
+    room.on('socketlessPeerLeft', (peerId) => this.bus.publish({ type: 'peerLeft', node, roomId, peerId }));
     room.on('producer', ({ producer, peerId }) => {
-      if (!room.isLocalPeer(peerId)) return;
+      if (!room.isOwnPeer(peerId)) return;
       this.bus.publish({ type: 'producerAdded', node, roomId, peerId, producerId: producer.id });
       producer.observer.on('close', () => {
         if (this.rooms.live(roomId) === room) this.bus.publish({ type: 'producerRemoved', node, roomId, peerId, producerId: producer.id });
@@ -67,8 +70,8 @@ export class RoomSpan {
   #announce(room: Room): void {
     const node = this.#self;
     for (const peer of room.peers()) {
-      if (!room.isLocalPeer(peer.id)) continue;
-      this.bus.publish({ type: 'peerJoined', node, roomId: room.id, peer: { id: peer.id, user: peer.user } });
+      if (!room.isOwnPeer(peer.id)) continue;
+      this.bus.publish({ type: 'peerJoined', node, roomId: room.id, peer: shown(peer) });
       for (const p of peer.producers) this.bus.publish({ type: 'producerAdded', node, roomId: room.id, peerId: peer.id, producerId: p.id });
     }
   }
@@ -90,7 +93,10 @@ export class RoomSpan {
         if (event.to === this.#self) room.notifyLocalPeer(event.peerId, event.notification as Notification);
         return;
       case 'peerJoined':
-        return room.addRemotePeer(event.node, event.peer.id, event.peer.user);
+        return room.addRemotePeer(event.node, event.peer.id, event.peer.user, {
+          ...(event.peer.feed ? { feed: event.peer.feed } : {}),
+          ...(event.peer.sip ? { sip: event.peer.sip } : {}),
+        });
       case 'peerLeft':
         return room.removeRemotePeer(event.peerId);
       case 'producerMuted':
@@ -99,6 +105,9 @@ export class RoomSpan {
         return room.removeRemoteProducer(event.peerId, event.producerId);
       case 'producerAdded':
         return this.#pull(room, event.node, event.peerId, event.producerId);
+      default:
+        // The room arbiter's (floor, active speaker).
+        return;
     }
   }
 
@@ -183,7 +192,7 @@ export class RoomSpan {
     }
     const transport = this.#outbound.get(room.router.id)?.get(from);
     if (!transport || transport.closed) throw new Error(`no pipe to node ${from} for room ${room.id}; connect first`);
-    const producer = room.producers().find((p) => p.producer.id === request.producerId && room.isLocalPeer(p.peerId));
+    const producer = room.producers().find((p) => p.producer.id === request.producerId && room.isOwnPeer(p.peerId));
     if (!producer) throw new Error(`no local producer ${request.producerId} in room ${room.id}`);
     const consumer = await transport.consume({ producerId: request.producerId });
     // The other node's viewers are not counted here: the pipe keeps every layer on (dynacast).
@@ -216,4 +225,9 @@ export class RoomSpan {
     for (const m of this.#outbound.values()) outbound += m.size;
     return { inbound, outbound };
   }
+}
+
+/** A member as the other nodes learn it: who, and for a feed or SIP call its state. */
+function shown(peer: PeerInfo): Extract<RoomSpanEvent, { type: 'peerJoined' }>['peer'] {
+  return { id: peer.id, user: peer.user, ...(peer.feed ? { feed: peer.feed } : {}), ...(peer.sip ? { sip: peer.sip } : {}) };
 }

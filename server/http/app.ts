@@ -11,12 +11,13 @@ import { apiRoutes, type ApiDeps } from './api-routes.js';
 import { feedHooks } from '../feeds/feed-hooks.js';
 import { feedRoutes, type FeedRouteDeps } from '../feeds/feed-routes.js';
 import { errorHandler } from './http-errors.js';
+import { clusterCors } from './cluster-cors.js';
 import { opsRoutes, type ClusterOverview } from './ops-routes.js';
 import type { WorkerPool } from '../../media/worker-pool.js';
 
 export function createApp(
   deps: ApiDeps &
-    IncidentDeps & { replay: IncidentRecordingRouteDeps } & { feedDeps: Omit<FeedRouteDeps, 'orgTree' | 'audit' | 'tokens'> } & { logger: Logger; metricsToken: string | undefined; pool: WorkerPool; webRoot: string; cluster?: () => ClusterOverview | undefined },
+    IncidentDeps & { replay: IncidentRecordingRouteDeps } & { feedDeps: Omit<FeedRouteDeps, 'orgTree' | 'audit' | 'tokens'> } & { logger: Logger; metricsToken: string | undefined; pool: WorkerPool; webRoot: string; cluster?: () => ClusterOverview | undefined; allowedOrigins?: () => string[] },
 ): express.Express {
   const app = express();
   app.disable('x-powered-by');
@@ -28,6 +29,7 @@ export function createApp(
     next();
   });
   app.use(feedHooks(deps.feedDeps.sources, deps.audit));
+  if (deps.allowedOrigins) app.use('/api', clusterCors(deps.allowedOrigins));
   app.use(express.json({ limit: '16kb' }));
   app.use(opsRoutes(deps));
   app.use('/api/incidents', incidentRoutes(deps));

@@ -14,6 +14,8 @@ export interface ClusterOverview {
   nodeId: string;
   nodes: { id: string; url: string }[];
   pipes: { inbound: number; outbound: number };
+  /** Room id → the node arbitrating it (floor, active speaker), for the rooms open on this node. */
+  arbiters: Record<string, string>;
 }
 
 export function opsRoutes(deps: { metrics: Metrics; metricsToken: string | undefined; tokens: TokenService; rooms: RoomManager; pool: WorkerPool; audit: AuditLog; feedDeps: { feeds: FeedManager }; cluster?: () => ClusterOverview | undefined }): Router {
@@ -60,7 +62,7 @@ export function opsRoutes(deps: { metrics: Metrics; metricsToken: string | undef
       rooms: rooms.liveRooms().map((r) => ({
         id: r.id, peers: r.size, remotePeers: r.remotePeerCount(), consumers: r.consumerCount(), workerPid: r.workerPid,
         // Everything open in the room's router, including SIP legs and the SIP mixer.
-        router: r.routerCounts(), sipCalls: r.sipCount(),
+        router: r.routerCounts(), sipCalls: r.sipCount(), activeSpeaker: r.activeSpeaker,
         // The workers the room spans, its home router first.
         routers: r.mediaRouters(),
       })),

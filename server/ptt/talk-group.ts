@@ -80,6 +80,11 @@ export class TalkGroup {
     this.#floor.close();
   }
 
+  /** The floor starts free (another node took over arbitrating it, or handed it back); members stay. */
+  reset(): void {
+    this.#floor.close();
+  }
+
   #record(events: FloorEvent[]): void {
     const rows = events.flatMap((event) => {
       const user = this.#members.get(event.memberId)?.user;

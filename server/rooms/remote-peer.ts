@@ -13,6 +13,8 @@ export class RemotePeer {
     readonly id: string,
     readonly user: PublicUser,
     readonly node: string,
+    /** A camera feed's or SIP call's state, as its node shows it. */
+    public shown: Pick<PeerInfo, 'feed' | 'sip'> = {},
   ) {}
 
   info(): PeerInfo {
@@ -20,6 +22,8 @@ export class RemotePeer {
       id: this.id,
       user: this.user,
       producers: [...this.producers.values()].map((p) => ({ id: p.id, kind: p.kind, source: p.appData.source, paused: this.muted.has(p.id) })),
+      ...(this.shown.feed ? { feed: this.shown.feed } : {}),
+      ...(this.shown.sip ? { sip: this.shown.sip } : {}),
     };
   }
 }

@@ -40,7 +40,11 @@ type RoomEvents = {
   localProducerMuted: [{ peerId: string; producerId: string; muted: boolean }];
   /** The talk group's floor changed (after its media was gated). */
   floor: [FloorState];
+  /** The room's active speaker: this node's observer, or the room's arbiter node's in a cluster. */
   activeSpeaker: [peerId: string];
+  /** A camera feed or SIP call here joined or changed state (for the other nodes of a cluster). */
+  socketlessPeer: [PeerInfo];
+  socketlessPeerLeft: [peerId: string];
   /**
    * The room's media was rebuilt on another worker: media made outside the peers (SIP legs) is gone,
    * and so is what was piped in from other nodes.
@@ -48,6 +52,14 @@ type RoomEvents = {
   mediaRebuilt: [];
   closed: [];
 };
+
+/** The node arbitrating a room spanning nodes, as seen from the others: its floor takes their members' requests. */
+export interface RemoteArbiter {
+  requestFloor(peerId: string, emergency: boolean): Promise<FloorOutcome>;
+  releaseFloor(peerId: string): Promise<void>;
+}
+
+const FREE_FLOOR: FloorState = { holder: null, queue: [], burstEndsAt: null };
 
 /**
  * A live room: its peers and its media. When the media worker under it dies, the room rebuilds its
@@ -76,6 +88,10 @@ export class Room extends TypedEmitter<RoomEvents> {
   readonly #audible: AudibleSpeakers;
   /** Whom a commander put in the consultation spotlight. */
   #pinned: string | null = null;
+  /** Set while another node arbitrates this room (cluster): the floor and active speaker are its. */
+  #arbiter: RemoteArbiter | undefined;
+  /** The floor as the arbiter last told it (only read while #arbiter is set). */
+  #remoteFloor: FloorState = FREE_FLOOR;
 
   private constructor(
     readonly definition: RoomDefinition,
@@ -149,7 +165,7 @@ export class Room extends TypedEmitter<RoomEvents> {
     this.emit('localPeerJoined', peer);
     // The observer only speaks on a change: a newcomer is told who is speaking now.
     const speaking = this.#activeSpeaker;
-    if (speaking && this.#peers.has(speaking)) setImmediate(() => peer.notify({ type: 'activeSpeaker', data: { peerId: speaking } }));
+    if (speaking && (this.#peers.has(speaking) || this.#remotes.has(speaking) || this.#sips.has(speaking))) setImmediate(() => peer.notify({ type: 'activeSpeaker', data: { peerId: speaking } }));
     return {
       peer,
       reply: {
@@ -160,7 +176,7 @@ export class Room extends TypedEmitter<RoomEvents> {
         layout: this.definition.layout,
         audibleSpeakers: this.#audible.state(),
         spotlight: this.#pinned,
-        floor: this.#talkGroup?.state() ?? null,
+        floor: this.floorState(),
       },
     };
   }
@@ -186,13 +202,36 @@ export class Room extends TypedEmitter<RoomEvents> {
     return this.#peers.has(peerId);
   }
 
+  /** A member this node runs: connected here, or a camera feed or SIP call pulled here. */
+  isOwnPeer(peerId: string): boolean {
+    return this.#peers.has(peerId) || this.#feeds.has(peerId) || this.#sips.has(peerId);
+  }
+
   // --- Members on other nodes (cluster): like feeds, peers without a socket here whose producers are piped in.
 
-  addRemotePeer(node: string, peerId: string, user: PublicUser): void {
-    if (this.#closed || this.#remotes.has(peerId) || this.#peers.has(peerId)) return;
-    const remote = new RemotePeer(peerId, user, node);
+  /** A member of another node joins; told again (a feed's or SIP call's new state), only its state changes. */
+  addRemotePeer(node: string, peerId: string, user: PublicUser, shown: Pick<PeerInfo, 'feed' | 'sip'> = {}): void {
+    if (this.#closed || this.#peers.has(peerId)) return;
+    const known = this.#remotes.get(peerId);
+    if (known) {
+      if (known.node !== node) return;
+      if (shown.feed && JSON.stringify(shown.feed) !== JSON.stringify(known.shown.feed)) {
+        const { sourceId, ...feed } = shown.feed;
+        this.#broadcast({ type: 'feedState', data: { peerId, sourceId, feed } });
+      }
+      if (shown.sip && JSON.stringify(shown.sip) !== JSON.stringify(known.shown.sip)) this.#broadcast({ type: 'sipState', data: { peerId, sip: shown.sip } });
+      known.shown = shown;
+      return;
+    }
+    const remote = new RemotePeer(peerId, user, node, shown);
     this.#remotes.set(peerId, remote);
+    // Every node's talk group knows every member: whichever node arbitrates has their priorities.
+    this.#talkGroup?.add(peerId, user);
     this.#broadcast({ type: 'peerJoined', data: { peer: remote.info() } });
+  }
+
+  isRemotePeerOf(peerId: string, node: string): boolean {
+    return this.#remotes.get(peerId)?.node === node;
   }
 
   /** Whether a local member muted this producer (not a talk group's gating). */
@@ -239,7 +278,8 @@ export class Room extends TypedEmitter<RoomEvents> {
       producer.close();
       return;
     }
-    this.#media.adoptPipedProducer(producer);
+    // Every node watches every person's audio; only the arbiter's choice is the room's active speaker.
+    this.#media.adoptPipedProducer(producer, { observeSpeaker: !remote.shown.feed });
     remote.producers.set(producer.id, producer);
     if (muted) remote.muted.add(producer.id);
     producer.observer.on('close', () => {
@@ -262,6 +302,7 @@ export class Room extends TypedEmitter<RoomEvents> {
     for (const producer of remote.producers.values()) producer.close();
     this.#broadcast({ type: 'peerLeft', data: { peerId } });
     this.#forgetMember(peerId);
+    this.#talkGroup?.remove(peerId);
   }
 
   /** The node is gone (or its room closed): its members leave this room. */
@@ -287,6 +328,7 @@ export class Room extends TypedEmitter<RoomEvents> {
     const feed = new FeedPeer(peerId, user, sourceId, state);
     this.#feeds.set(peerId, feed);
     this.#broadcast({ type: 'peerJoined', data: { peer: feed.info() } });
+    this.emit('socketlessPeer', feed.info());
   }
 
   addFeedProducer(peerId: string, producer: types.Producer<ProducerAppData>): void {
@@ -329,6 +371,7 @@ export class Room extends TypedEmitter<RoomEvents> {
     this.#sips.set(peerId, sip);
     this.#talkGroup?.add(peerId, user);
     this.#broadcast({ type: 'peerJoined', data: { peer: sip.info() } });
+    this.emit('socketlessPeer', sip.info());
   }
 
   /** The call's leg producer, made in this room's router: consumed, recorded and gated like a person's microphone. */
@@ -355,6 +398,7 @@ export class Room extends TypedEmitter<RoomEvents> {
     if (!sip) return;
     sip.call = call;
     this.#broadcast({ type: 'sipState', data: { peerId, sip: call } });
+    this.emit('socketlessPeer', sip.info());
   }
 
   removeSipPeer(peerId: string): void {
@@ -365,25 +409,60 @@ export class Room extends TypedEmitter<RoomEvents> {
     this.#broadcast({ type: 'peerLeft', data: { peerId } });
     this.#forgetMember(peerId);
     this.#talkGroup?.remove(peerId);
+    this.emit('socketlessPeerLeft', peerId);
   }
 
-  /** A SIP call asks for the floor (radio key-up, or a phone's * key); null when the room is no talk group. */
-  async requestFloorFor(peerId: string): Promise<FloorOutcome | null> {
+  /**
+   * A member asks for the floor (a SIP call: radio key-up, or a phone's * key; a member of another node,
+   * asked of this arbiter); null when the room is no talk group. Asked of the arbiter node when another is.
+   */
+  async requestFloorFor(peerId: string, emergency = false): Promise<FloorOutcome | null> {
     if (!this.#talkGroup) return null;
-    const outcome = this.#talkGroup.request(peerId, false);
+    const outcome = this.#arbiter ? await this.#arbiter.requestFloor(peerId, emergency) : this.#talkGroup.request(peerId, emergency);
     await this.#gating;
     return outcome;
   }
 
   async releaseFloorFor(peerId: string): Promise<void> {
     if (!this.#talkGroup) return;
-    this.#talkGroup.release(peerId);
+    if (this.#arbiter) await this.#arbiter.releaseFloor(peerId);
+    else this.#talkGroup.release(peerId);
     await this.#gating;
   }
 
   /** Who holds the floor now (talk groups); null otherwise. */
   floorHolder(): string | null {
-    return this.#talkGroup?.state().holder?.peerId ?? null;
+    return this.floorState()?.holder?.peerId ?? null;
+  }
+
+  /** Whether another node arbitrates this room's floor and active speaker. */
+  get arbitratedElsewhere(): boolean {
+    return this.#arbiter !== undefined;
+  }
+
+  /**
+   * The cluster's choice of arbiter: another node (its floor and active speaker are the room's from now
+   * on), or this one (undefined). Either way the floor starts free.
+   */
+  arbitrateWith(arbiter: RemoteArbiter | undefined): void {
+    this.#arbiter = arbiter;
+    this.#remoteFloor = FREE_FLOOR;
+    if (!this.#talkGroup) return;
+    this.#talkGroup.reset();
+    this.#floorMoved();
+    this.#broadcast({ type: 'floorState', data: this.floorState()! });
+  }
+
+  /** The arbiter node's floor: this node gates its own members' audio by it and shows it to them. */
+  applyFloorState(state: FloorState): void {
+    if (!this.#arbiter || !this.#talkGroup) return;
+    this.#remoteFloor = state;
+    this.#floorMoved();
+    this.#broadcast({ type: 'floorState', data: state });
+  }
+
+  applyActiveSpeaker(peerId: string): void {
+    if (this.#arbiter) this.#setActiveSpeaker(peerId);
   }
 
   setFeedState(peerId: string, state: FeedState): void {
@@ -391,6 +470,7 @@ export class Room extends TypedEmitter<RoomEvents> {
     if (!feed) return;
     feed.state = state;
     this.#broadcast({ type: 'feedState', data: { peerId, sourceId: feed.sourceId, feed: state } });
+    this.emit('socketlessPeer', feed.info());
   }
 
   removeFeed(peerId: string): void {
@@ -400,6 +480,7 @@ export class Room extends TypedEmitter<RoomEvents> {
     for (const producer of feed.producers.values()) producer.close();
     this.#broadcast({ type: 'peerLeft', data: { peerId } });
     this.#forgetMember(peerId);
+    this.emit('socketlessPeerLeft', peerId);
   }
 
   async produce(peer: Peer, data: RequestData<'produce'>): Promise<ResponseData['produce']> {
@@ -451,15 +532,14 @@ export class Room extends TypedEmitter<RoomEvents> {
   }
 
   async requestFloor(peer: Peer, emergency: boolean): Promise<FloorOutcome> {
-    const outcome = this.#ptt().request(peer.id, emergency);
+    this.#ptt();
     // Replied once the holder's audio flows: "granted" means the others hear you now.
-    await this.#gating;
-    return outcome;
+    return (await this.requestFloorFor(peer.id, emergency))!;
   }
 
   async releaseFloor(peer: Peer): Promise<void> {
-    this.#ptt().release(peer.id);
-    await this.#gating;
+    this.#ptt();
+    await this.releaseFloorFor(peer.id);
   }
 
   close(): void {
@@ -500,7 +580,14 @@ export class Room extends TypedEmitter<RoomEvents> {
 
   /** Audio in a talk group is held back unless its owner has the floor; video is never gated. */
   #gated(peer: { id: string }, kind: 'audio' | 'video'): boolean {
-    return kind === 'audio' && this.#talkGroup !== undefined && !this.#talkGroup.holds(peer.id);
+    if (kind !== 'audio' || !this.#talkGroup) return false;
+    return this.#arbiter ? this.#remoteFloor.holder?.peerId !== peer.id : !this.#talkGroup.holds(peer.id);
+  }
+
+  /** The talk group's floor as this node knows it (its own, or the arbiter node's); null when no talk group. */
+  floorState(): FloorState | null {
+    if (!this.#talkGroup) return null;
+    return this.#arbiter ? this.#remoteFloor : this.#talkGroup.state();
   }
 
   async #sync(peer: Peer, producer: types.Producer): Promise<void> {
@@ -519,6 +606,21 @@ export class Room extends TypedEmitter<RoomEvents> {
   }
 
   #onFloorChange(events: FloorEvent[]): void {
+    // While another node arbitrates, this node's own floor is idle; only the arbiter's counts.
+    if (this.#arbiter) return;
+    this.#floorMoved();
+    for (const e of events) {
+      if (e.type !== 'revoked') continue;
+      const revoked: Notification = { type: 'floorRevoked', data: { reason: e.reason, ...(e.by ? { byPeerId: e.by } : {}) } };
+      this.#peers.get(e.memberId)?.notify(revoked);
+      const remote = this.#remotes.get(e.memberId);
+      if (remote) this.#relay?.(remote.node, remote.id, revoked);
+    }
+    this.#broadcast({ type: 'floorState', data: this.#ptt().state() });
+  }
+
+  /** Gates this node's audio producers by the floor now, then tells listeners ('floor'). */
+  #floorMoved(): void {
     const syncAll = async () => {
       const all = [
         ...[...this.#peers.values()].flatMap((peer) => peer.media.producers().map((producer) => ({ peer, muted: peer.muted.has(producer.id), producer }))),
@@ -530,14 +632,8 @@ export class Room extends TypedEmitter<RoomEvents> {
       await Promise.all(all.map(({ peer, muted, producer }) => this.#syncProducer(peer.id, muted, producer)));
     };
     this.#gating = this.#gating.then(syncAll, syncAll);
-    const state = this.#ptt().state();
+    const state = this.floorState()!;
     void this.#gating.then(() => this.emit('floor', state));
-    for (const e of events) {
-      if (e.type === 'revoked') {
-        this.#peers.get(e.memberId)?.notify({ type: 'floorRevoked', data: { reason: e.reason, ...(e.by ? { byPeerId: e.by } : {}) } });
-      }
-    }
-    this.#broadcast({ type: 'floorState', data: this.#ptt().state() });
   }
 
   #newParticipant(peerId: string) {
@@ -551,9 +647,7 @@ export class Room extends TypedEmitter<RoomEvents> {
 
   #attach(media: MediaRoom): void {
     media.on('dominantSpeaker', (peerId) => {
-      this.#activeSpeaker = peerId;
-      this.#broadcast({ type: 'activeSpeaker', data: { peerId } });
-      this.emit('activeSpeaker', peerId);
+      if (!this.#arbiter) this.#setActiveSpeaker(peerId);
     });
     media.on('routerClosed', () => {
       if (!this.#closed) void this.#rebuildMedia();
@@ -571,6 +665,12 @@ export class Room extends TypedEmitter<RoomEvents> {
       peer.media = this.#newParticipant(id);
       peer.notify({ type: 'roomReset', data: { reason: 'media worker restarted' } });
     }
+  }
+
+  #setActiveSpeaker(peerId: string): void {
+    this.#activeSpeaker = peerId;
+    this.#broadcast({ type: 'activeSpeaker', data: { peerId } });
+    this.emit('activeSpeaker', peerId);
   }
 
   async #rebuildMedia(): Promise<void> {

@@ -1,20 +1,49 @@
 /**
  * Two server nodes sharing one Redis on loopback. Chromium A on node 1 and Chromium B on node 2 are in
- * the same room and decode each other (node 2 pipes A's media from node 1 and back). Node 1 is killed:
- * A reconnects through node 2 with the same token and decodes B again within 10 s, while node 2 drops
- * node 1's members and pipes once its heartbeat expires. A bad node-to-node request is refused.
+ * the same room and decode each other (node 2 pipes A's media from node 1 and back), and both nodes
+ * show the same active speaker. A talk group with a member on each node has one floor: presses within
+ * 20 ms give one grant cluster-wide, and a commander on the other node pre-empts. A camera feed pulled
+ * on node 1 is decoded by B on node 2. Node 1 is killed: A reconnects through node 2 with the same
+ * token and decodes B again within 10 s, while node 2 drops node 1's members and pipes once its
+ * heartbeat expires; the page's HTTP calls go to node 2. A bad node-to-node message is refused.
  */
 import { Redis } from 'ioredis';
 import type { Page } from 'puppeteer-core';
 import { io, type Socket } from 'socket.io-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { joinAs, launchBrowser, waitDecodingFrom, type TestBrowser } from '../helpers/browser.js';
+import { createSource, waitFeedFrames } from '../helpers/feeds.js';
+import { startRtspCamera, type RtspCamera } from '../helpers/rtsp-camera.js';
 import { startRedis, type RunningRedis } from '../helpers/redis-server.js';
 import { login, mediaOverview, startServer, type RunningServer } from '../helpers/server-process.js';
 import { waitFor } from '../helpers/wait.js';
 
 const ROOM = 'county-01-room';
+const TALK_GROUP = 'tg-city';
 const NODE_TTL_MS = 3000;
+
+interface PttView {
+  status: string;
+  position: number;
+  reason: string;
+  holder: { peerId: string; name: string } | null;
+  log: { at: number; status: string }[];
+}
+const ptt = (page: Page) => page.evaluate(() => (window as unknown as { __diag: { ptt(): PttView } }).__diag.ptt());
+const waitStatus = (page: Page, status: string, timeoutMs = 10_000) =>
+  waitFor(`PTT status ${status}`, async () => (await ptt(page)).status === status, timeoutMs, 20);
+const lastPress = (view: PttView) => view.log.filter((e) => e.status === 'requesting').at(-1)?.at ?? NaN;
+const waitMicPublished = (page: Page) =>
+  waitFor('mic published and connected', () => page.evaluate(() => (window as unknown as { __diag: { state(): string } }).__diag.state() === 'online'), 15_000);
+
+type Reply = { ok: boolean; data?: Record<string, unknown>; error?: { code: string; message: string } };
+const request = (socket: Socket, method: string, data: unknown) => socket.timeout(8000).emitWithAck('request', { method, data }) as Promise<Reply>;
+async function connect(url: string, username: string, password: string) {
+  const socket = io(url, { auth: { token: await login(url, username, password) }, transports: ['websocket'], reconnection: false, forceNew: true });
+  const heard: { type: string; data: unknown }[] = [];
+  socket.on('notification', (n: { type: string; data: unknown }) => heard.push(n));
+  return { socket, heard };
+}
 
 describe('a room across two nodes, and failover when one dies', () => {
   let redis: RunningRedis;
@@ -24,6 +53,7 @@ describe('a room across two nodes, and failover when one dies', () => {
   let pageA: Page;
   let pageB: Page;
   let admin2: string;
+  let camera: RtspCamera | undefined;
 
   const room2 = async () => (await mediaOverview(node2.url, admin2)).rooms.find((r) => r.id === ROOM);
   const peerIdOf = (page: Page) => page.evaluate(() => (window as unknown as { __diag: { peerId(): string } }).__diag.peerId());
@@ -31,7 +61,8 @@ describe('a room across two nodes, and failover when one dies', () => {
   beforeAll(async () => {
     redis = await startRedis();
     const env = (id: string) => ({ REDIS_URL: redis.url, NODE_ID: id, CLUSTER_NODE_TTL_MS: String(NODE_TTL_MS), CLUSTER_HEARTBEAT_MS: '500' });
-    node1 = await startServer({ env: env('node-1'), workers: 1 });
+    // Two workers: a camera feed's router and the room's must not share one (mediasoup 3.12 pipes keep the producer id).
+    node1 = await startServer({ env: env('node-1'), workers: 2 });
     node2 = await startServer({ env: env('node-2'), workers: 1 });
     // Logged in on node 1, used on node 2: the signing secret is shared through Redis.
     admin2 = await login(node1.url, 'admin', 'admin123');
@@ -44,6 +75,7 @@ describe('a room across two nodes, and failover when one dies', () => {
     await node1?.stop();
     await node2?.stop();
     await redis?.stop();
+    await camera?.kill();
   });
 
   it('lists every node to clients, and a token from node 1 works on node 2', async () => {
@@ -70,7 +102,11 @@ describe('a room across two nodes, and failover when one dies', () => {
       await pub.publish('cluster:events', JSON.stringify({ type: 'peerJoined', node: 'tester', roomId: ROOM, peer: { id: 'x' } }));
       await pub.publish('cluster:requests:node-2', JSON.stringify({ id: 'r1', from: 'tester', body: { type: 'pipeConnect', roomId: ROOM, ip: 'not-an-ip', port: 99999 } }));
       await pub.publish('cluster:requests:node-2', JSON.stringify({ id: 'r2', from: 'tester', body: { type: 'pipeConsume', roomId: 'no-such-room', producerId: 'p' } }));
-      await waitFor('two replies', () => replies.length >= 2, 5000);
+      await pub.publish('cluster:requests:node-2', JSON.stringify({ id: 'r3', from: 'tester', body: { type: 'floorRequest', roomId: TALK_GROUP, peerId: 7 } }));
+      await pub.publish('cluster:requests:node-2', JSON.stringify({ id: 'r4', from: 'tester', body: { type: 'floorRequest', roomId: TALK_GROUP, peerId: 'p', emergency: true } }));
+      await pub.publish('cluster:events', JSON.stringify({ type: 'floorState', node: 'tester', roomId: TALK_GROUP, seq: -1, state: 'free' }));
+      await pub.publish('cluster:events', JSON.stringify({ type: 'activeSpeaker', node: 'tester', roomId: ROOM, peerId: 'p' }));
+      await waitFor('four replies', () => replies.length >= 4, 5000);
       const byId = new Map(replies.map((r) => [(r as { id: string }).id, r as { ok: boolean; error?: string }]));
       expect(byId.get('r1')?.ok).toBe(false);
       expect(byId.get('r1')?.error).toMatch(/^bad pipe request: /);
@@ -78,6 +114,8 @@ describe('a room across two nodes, and failover when one dies', () => {
       expect(byId.get('r1')?.error).toContain('port');
       expect(byId.get('r2')).toMatchObject({ ok: false });
       expect(byId.get('r2')?.error).toContain('not open on node node-2');
+      expect(byId.get('r3')?.error).toMatch(/^bad floor request: .*peerId/);
+      expect(byId.get('r4')).toMatchObject({ ok: false, error: `node node-2 does not arbitrate room ${TALK_GROUP}` });
       expect(node2.process.exitCode).toBeNull();
       expect((await fetch(`${node2.url}/healthz`)).status).toBe(200);
     } finally {
@@ -87,14 +125,6 @@ describe('a room across two nodes, and failover when one dies', () => {
   });
 
   it('members on different nodes see each other join, and a dispatch and a call reach the other node\'s member', async () => {
-    const connect = async (url: string, username: string, password: string) => {
-      const socket = io(url, { auth: { token: await login(url, username, password) }, transports: ['websocket'], reconnection: false, forceNew: true });
-      const heard: { type: string; data: unknown }[] = [];
-      socket.on('notification', (n: { type: string; data: unknown }) => heard.push(n));
-      return { socket, heard };
-    };
-    const request = (socket: Socket, method: string, data: unknown) =>
-      socket.timeout(5000).emitWithAck('request', { method, data }) as Promise<{ ok: boolean; data?: Record<string, unknown>; error?: unknown }>;
     const one = await connect(node1.url, 'commander', 'commander123');
     const two = await connect(node2.url, 'county01', 'county123');
     try {
@@ -150,6 +180,10 @@ describe('a room across two nodes, and failover when one dies', () => {
     const metrics = await (await fetch(`${node2.url}/metrics`, { headers: { authorization: `Bearer ${admin2}` } })).text();
     expect(metrics).toMatch(/^ecs_cluster_nodes 2$/m);
     expect(metrics).toMatch(/^ecs_cluster_pipes\{direction="inbound"\} 1$/m);
+    // The one room open on both nodes has one arbiter between them.
+    const arbitrated = async (url: string) =>
+      Number(/^ecs_cluster_arbitrated_rooms (\d+)$/m.exec(await (await fetch(`${url}/metrics`, { headers: { authorization: `Bearer ${admin2}` } })).text())?.[1]);
+    await waitFor('one arbiter for the room', async () => (await arbitrated(node1.url)) + (await arbitrated(node2.url)) === 1, 5000);
 
     // A third node opening the room makes both announce their members again: nothing is piped twice.
     const routerOf = async (url: string) => (await mediaOverview(url, admin2)).rooms.find((r) => r.id === ROOM)?.router;
@@ -163,7 +197,95 @@ describe('a room across two nodes, and failover when one dies', () => {
     await new Promise((r) => setTimeout(r, 2000));
     expect([await routerOf(node1.url), await routerOf(node2.url)]).toEqual(before);
     expect((await mediaOverview(node2.url, admin2)).cluster?.pipes).toEqual({ inbound: 1, outbound: 1 });
+
+    // Both talk (the fake microphone beeps): one node's observer picks, and both nodes show its choice.
+    const arbiter = (await mediaOverview(node1.url, admin2)).cluster?.arbiters[ROOM];
+    expect(['node-1', 'node-2']).toContain(arbiter);
+    expect((await mediaOverview(node2.url, admin2)).cluster?.arbiters[ROOM]).toBe(arbiter);
+    const speakers = async () => [node1, node2].map(async (n) => (await mediaOverview(n.url, admin2)).rooms.find((r) => r.id === ROOM)?.activeSpeaker ?? null);
+    const [peerA, peerB] = [await peerIdOf(pageA), await peerIdOf(pageB)];
+    await waitFor('an active speaker on both nodes', async () => (await Promise.all(await speakers())).every((s) => s !== null), 20_000);
+    for (let i = 0; i < 5; i++) {
+      const [one, two] = await Promise.all(await speakers());
+      expect([peerA, peerB]).toContain(one);
+      expect(two).toBe(one);
+      await new Promise((r) => setTimeout(r, 300));
+    }
   }, 120_000);
+
+  it('a talk group with a member on each node has one floor: one grant for two presses, pre-emption across nodes', async () => {
+    const one = await joinAs(chromium.browser, node1.url, 'field01', 'field123', TALK_GROUP);
+    const two = await joinAs(chromium.browser, node2.url, 'field02', 'field123', TALK_GROUP);
+    let commander: Awaited<ReturnType<typeof connect>> | undefined;
+    try {
+      await Promise.all([waitMicPublished(one), waitMicPublished(two)]);
+      await waitFor('both nodes know one arbiter', async () => {
+        const [a1, a2] = await Promise.all([node1, node2].map(async (n) => (await mediaOverview(n.url, admin2)).cluster?.arbiters[TALK_GROUP]));
+        return a1 !== undefined && a1 === a2;
+      }, 10_000);
+      let views: PttView[] = [];
+      // Presses land further apart on a loaded machine; such a try shows nothing and is repeated.
+      for (let attempt = 0; attempt < 5; attempt++) {
+        await Promise.all([one.keyboard.down('Space'), two.keyboard.down('Space')]);
+        views = await waitFor('both answered', async () => {
+          const v = await Promise.all([ptt(one), ptt(two)]);
+          return v.every((x) => x.status === 'granted' || x.status === 'queued') ? v : undefined;
+        }, 10_000, 20);
+        if (Math.abs(lastPress(views[0]!) - lastPress(views[1]!)) < 20) break;
+        await Promise.all([one.keyboard.up('Space'), two.keyboard.up('Space')]);
+        await Promise.all([waitStatus(one, 'idle'), waitStatus(two, 'idle')]);
+        views = [];
+      }
+      expect(views, 'presses within 20 ms of each other').toHaveLength(2);
+      expect(views.map((v) => v.status).sort()).toEqual(['granted', 'queued']);
+      const [winner, loser, loserNode] = views[0]!.status === 'granted' ? [one, two, node2] : [two, one, node1];
+      expect((await ptt(loser)).position).toBe(1);
+      // Both nodes show the same floor: the loser's page names the winner as the talker.
+      const holder = (await ptt(winner)).holder!;
+      expect(holder.peerId).toBe(await peerIdOf(winner));
+      expect((await ptt(loser)).holder?.peerId).toBe(holder.peerId);
+      expect(await loser.$eval('#ptt-talker', (el) => el.textContent)).toContain(holder.name);
+
+      // A commander connected to the loser's node outranks the holder on the other node.
+      commander = await connect(loserNode.url, 'commander', 'commander123');
+      expect(await request(commander.socket, 'joinRoom', { roomId: TALK_GROUP })).toMatchObject({ ok: true });
+      expect(await request(commander.socket, 'requestFloor', { emergency: false })).toMatchObject({ ok: true, data: { result: 'granted' } });
+      await waitStatus(winner, 'revoked');
+      expect((await ptt(winner)).reason).toBe('preempted');
+      await waitFor('both pages show the commander talking', async () => (await Promise.all([ptt(one), ptt(two)])).every((v) => v.holder?.name === '市指挥长'), 5000);
+      expect(await request(commander.socket, 'releaseFloor', {})).toMatchObject({ ok: true });
+      // The queued member is next, wherever the arbiter runs.
+      await waitStatus(loser, 'granted');
+      await loser.keyboard.up('Space');
+      await winner.keyboard.up('Space');
+      await waitFor('floor idle on both pages', async () => (await Promise.all([ptt(one), ptt(two)])).every((v) => v.holder === null), 5000);
+    } finally {
+      commander?.socket.close();
+      await one.close();
+      await two.close();
+    }
+  }, 120_000);
+
+  it('a camera feed pulled on node 1 is decoded by B on node 2, and shown there as a feed', async () => {
+    camera = await startRtspCamera();
+    const token = await login(node1.url, 'commander', 'commander123');
+    const created = await createSource(node1.url, token, { id: 'cam-cluster', name: '跨节点路口', orgUnitId: 'city', location: '测试', kind: 'cctv', ingest: 'rtsp', url: camera.url('h264') });
+    expect(created.status).toBe(201);
+    const watcher = await connect(node1.url, 'commander', 'commander123');
+    const onTwo = await connect(node2.url, 'county01', 'county123');
+    try {
+      expect(await request(watcher.socket, 'joinRoom', { roomId: ROOM })).toMatchObject({ ok: true });
+      expect(await request(watcher.socket, 'watchFeed', { sourceId: 'cam-cluster' })).toMatchObject({ ok: true });
+      await waitFeedFrames(pageB, 'cam-cluster', 25, 40_000);
+      const joined = await request(onTwo.socket, 'joinRoom', { roomId: ROOM });
+      const feed = (joined.data!['peers'] as { feed?: { sourceId: string; state: string } }[]).find((p) => p.feed);
+      expect(feed?.feed).toMatchObject({ sourceId: 'cam-cluster', state: 'live' });
+    } finally {
+      watcher.socket.close();
+      onTwo.socket.close();
+    }
+    await waitFor('the feed leaves node 2 with its watcher', async () => (await room2())?.remotePeers === 1, 10_000);
+  }, 90_000);
 
   it('node 2\'s media worker dies: its room is rebuilt and pulls node 1\'s media again', async () => {
     const workerPid = (await mediaOverview(node2.url, admin2)).workers[0]!.pid;
@@ -181,6 +303,17 @@ describe('a room across two nodes, and failover when one dies', () => {
   }, 90_000);
 
   it('node 1 is killed: A reconnects through node 2 and decodes B again within 10 s; node 1\'s peer and pipes go', async () => {
+    // A talk group arbitrated by node 1, whose member holds the floor when node 1 dies.
+    const holder = await connect(node1.url, 'commander', 'commander123');
+    expect(await request(holder.socket, 'joinRoom', { roomId: TALK_GROUP })).toMatchObject({ ok: true });
+    await waitFor('node 1 arbitrates the talk group', async () => (await mediaOverview(node1.url, admin2)).cluster?.arbiters[TALK_GROUP] === 'node-1', 5000);
+    const listener = await connect(node2.url, 'field02', 'field123');
+    const floorsHeard = () => listener.heard.filter((n) => n.type === 'floorState').map((n) => n.data as { holder: { name: string } | null });
+    expect(await request(listener.socket, 'joinRoom', { roomId: TALK_GROUP })).toMatchObject({ ok: true });
+    await waitFor('node 2 follows node 1', async () => (await mediaOverview(node2.url, admin2)).cluster?.arbiters[TALK_GROUP] === 'node-1', 5000);
+    expect(await request(holder.socket, 'requestFloor', { emergency: false })).toMatchObject({ ok: true, data: { result: 'granted' } });
+    await waitFor('node 2 shows node 1\'s talker', () => floorsHeard().at(-1)?.holder?.name === '市指挥长', 5000);
+
     const before = await peerIdOf(pageA);
     expect(before).not.toBe('');
     const killedAt = Date.now();
@@ -199,7 +332,20 @@ describe('a room across two nodes, and failover when one dies', () => {
       const room = overview.rooms.find((r) => r.id === ROOM);
       return room?.remotePeers === 0 && room.peers === 2 && overview.cluster?.pipes.inbound === 0 && overview.cluster.pipes.outbound === 0;
     }, 5000);
+    // Node 1's lease on the room (if it held it) expired with its heartbeat: node 2 arbitrates now.
+    await waitFor('node 2 arbitrates the room', async () => (await mediaOverview(node2.url, admin2)).cluster?.arbiters[ROOM] === 'node-2', NODE_TTL_MS + 2000);
     // B now gets A from node 2 itself.
     await waitDecodingFrom(pageB, ['field03'], 20_000);
+
+    // Node 2 took over the talk group: the floor restarted free, and its member can talk.
+    await waitFor('node 2 arbitrates the talk group', async () => (await mediaOverview(node2.url, admin2)).cluster?.arbiters[TALK_GROUP] === 'node-2', 5000);
+    expect(floorsHeard().at(-1)?.holder).toBeNull();
+    expect(await request(listener.socket, 'requestFloor', { emergency: false })).toMatchObject({ ok: true, data: { result: 'granted' } });
+    listener.socket.close();
+
+    // A's page came from node 1; its HTTP calls now go to node 2: leaving the room lists the rooms again.
+    expect(new URL(pageA.url()).origin).toBe(node1.url);
+    await pageA.$eval('#leave', (el) => (el as HTMLButtonElement).click());
+    await pageA.waitForSelector(`[data-room="${ROOM}"]`, { timeout: 10_000 });
   }, 60_000);
 });

@@ -115,12 +115,12 @@ export interface MediaOverview {
   workers: { index: number; pid: number; routers: number; peers: number; closed: boolean }[];
   rooms: {
     id: string; peers: number; remotePeers: number; consumers: number; workerPid: number;
-    router: { transports: number; producers: number; consumers: number }; sipCalls: number;
+    router: { transports: number; producers: number; consumers: number }; sipCalls: number; activeSpeaker: string | null;
     /** The routers the room spans, its home router first. */
     routers: { workerPid: number; participants: number; participantIds: string[]; home: boolean }[];
   }[];
   /** With REDIS_URL: this node's view of the cluster. */
-  cluster?: { nodeId: string; nodes: { id: string; url: string }[]; pipes: { inbound: number; outbound: number } };
+  cluster?: { nodeId: string; nodes: { id: string; url: string }[]; pipes: { inbound: number; outbound: number }; arbiters: Record<string, string> };
 }
 
 export async function mediaOverview(url: string, adminToken: string): Promise<MediaOverview> {

@@ -72,4 +72,29 @@ describe('cluster registry and bus', () => {
       await b.close();
     }
   });
+
+  it('routes requests by their type to the module that handles it, and one failing event handler does not stop the others', async () => {
+    const a = await ClusterBus.start(fixture.redis, 'route-a', silentLogger);
+    const b = await ClusterBus.start(fixture.redis, 'route-b', silentLogger);
+    try {
+      b.onRequest(async () => 'pipes');
+      b.onRequest(async (body) => `floor ${(body as { type: string }).type}`, ['floorRequest', 'floorSync']);
+      await expect(a.request('route-b', { type: 'floorSync' })).resolves.toBe('floor floorSync');
+      await expect(a.request('route-b', { type: 'pipeConnect' })).resolves.toBe('pipes');
+      await expect(a.request('route-b', null)).resolves.toBe('pipes');
+      await expect(a.request('route-b', { type: 'toString' })).resolves.toBe('pipes');
+      const seen: string[] = [];
+      b.onEvent(() => {
+        throw new Error('handler bug');
+      });
+      b.onEvent((event) => seen.push(event.type));
+      a.publish({ type: 'roomOpened', node: 'route-a', roomId: 'r1' });
+      a.publish({ type: 'activeSpeaker', node: 'route-a', roomId: 'r1', peerId: 'p1' });
+      await waitFor('both events past the failing handler', () => seen.length === 2, 5000, 20);
+      expect(seen).toEqual(['roomOpened', 'activeSpeaker']);
+    } finally {
+      await a.close();
+      await b.close();
+    }
+  });
 });

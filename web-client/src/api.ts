@@ -12,10 +12,18 @@ export class ApiError extends Error {
   }
 }
 
+/** Where the API is: '' (this page's origin) until signalling fails over to another node of a cluster. */
+let apiBase = '';
+
+/** The page follows its signalling connection: after a failover its HTTP calls go to the node it reached. */
+export function useApiNode(origin: string): void {
+  apiBase = origin === location.origin ? '' : origin;
+}
+
 async function call<S extends z.ZodTypeAny>(schema: S, path: string, init: RequestInit & { token?: string }): Promise<z.infer<S>> {
   const headers: Record<string, string> = { 'content-type': 'application/json' };
   if (init.token) headers['authorization'] = `Bearer ${init.token}`;
-  const res = await fetch(path, { ...init, headers });
+  const res = await fetch(`${apiBase}${path}`, { ...init, headers });
   const json: unknown = await res.json().catch(() => ({}));
   if (!res.ok) {
     const err = (json as { error?: ErrorBody }).error ?? { code: 'INTERNAL', message: res.statusText };
@@ -102,11 +110,11 @@ export async function incidentTimeline(token: string, incidentId: string, maxPag
 
 /** A track's file for <video>/<audio>, which cannot send headers: the token rides in the query (this route only). */
 export function trackUrl(token: string, recordingId: string, index: number): string {
-  return `/api/recordings/${encodeURIComponent(recordingId)}/tracks/${index}?access_token=${encodeURIComponent(token)}`;
+  return `${apiBase}/api/recordings/${encodeURIComponent(recordingId)}/tracks/${index}?access_token=${encodeURIComponent(token)}`;
 }
 
 export async function exportIncident(token: string, incidentId: string): Promise<Blob> {
-  const res = await fetch(`/api/incidents/${encodeURIComponent(incidentId)}/export`, { headers: { authorization: `Bearer ${token}` } });
+  const res = await fetch(`${apiBase}/api/incidents/${encodeURIComponent(incidentId)}/export`, { headers: { authorization: `Bearer ${token}` } });
   if (!res.ok) throw new ApiError({ code: 'INTERNAL', message: res.statusText });
   return res.blob();
 }

@@ -2,7 +2,7 @@ import type { Incident, LoginResponse, RoomMode } from '../../protocol/http.js';
 import { renderConsole } from './console/console-view.js';
 import { currentLang, setLang, t, type MessageKey } from './i18n.js';
 import { installDiagnostics, marks } from './diagnostics.js';
-import { clientConfig, routerCapabilities } from './api.js';
+import { clientConfig, routerCapabilities, useApiNode } from './api.js';
 import { DeviceCache } from './device-cache.js';
 import { CAMERA_CONSTRAINTS, RoomClient } from './room-client.js';
 import { SignallingClient } from './signalling-client.js';
@@ -182,6 +182,7 @@ function connectSignalling(token: string): SignallingClient {
   // A cluster lists its nodes: if this one goes down, the connection moves to another with the same token.
   void clientConfig(token).then((c) => connection.useNodes(c.clusterNodes ?? []), () => undefined);
   connection.socket.once('connect', () => (marks['connected'] ??= performance.now()));
+  connection.socket.on('connect', () => useApiNode(connection.node));
   connection.socket.on('connect_error', (err) => {
     const code = (err as Error & { data?: { code?: string } }).data?.code;
     if (code === 'TOKEN_EXPIRED' || code === 'INVALID_TOKEN' || code === 'UNAUTHENTICATED') logout();
