@@ -1,6 +1,7 @@
 import type { types } from 'mediasoup';
 import type { ProducerAppData } from './media-participant.js';
 import { roomMediaCodecs } from './media-codecs.js';
+import { pipeUnderNewId } from './pipe-under-new-id.js';
 import type { WorkerPool } from './worker-pool.js';
 
 /** Where an RTP sender (ffmpeg) must send one track, and what it must put in its packets. */
@@ -89,11 +90,14 @@ export class FeedIngest {
     this.#transports.clear();
   }
 
-  /** The same producer in another router (a room's), through a pipe; it closes when this one does. */
+  /**
+   * The producer in another router (a room's), through a pipe; it closes when this one does. Under a new
+   * id: the room's router may be on this router's worker, where the same id cannot exist twice.
+   */
   async pipeTo(producerId: string, router: types.Router): Promise<types.Producer<ProducerAppData>> {
-    const { pipeProducer } = await this.router.pipeToRouter({ producerId, router });
-    if (!pipeProducer) throw new Error('pipe produced nothing');
-    return pipeProducer as types.Producer<ProducerAppData>;
+    const producer = this.#producers.get(producerId);
+    if (!producer) throw new Error(`no feed producer ${producerId}`);
+    return pipeUnderNewId(producer, this.router, router);
   }
 
   close(): void {

@@ -205,7 +205,7 @@ export class FeedSession {
       room.addFeedProducer(this.peerId, await this.#ingest!.pipeTo(producerId, room.router));
     } catch (err) {
       // The room's router or this producer went away meanwhile; whoever is still there gets the next run.
-      this.#logger.debug({ err, room: room.id }, 'pipe into room failed');
+      this.#logger.warn({ err, room: room.id }, 'pipe into room failed');
     }
   }
 

@@ -61,8 +61,8 @@ describe('a room across two nodes, and failover when one dies', () => {
   beforeAll(async () => {
     redis = await startRedis();
     const env = (id: string) => ({ REDIS_URL: redis.url, NODE_ID: id, CLUSTER_NODE_TTL_MS: String(NODE_TTL_MS), CLUSTER_HEARTBEAT_MS: '500' });
-    // Two workers: a camera feed's router and the room's must not share one (mediasoup 3.12 pipes keep the producer id).
-    node1 = await startServer({ env: env('node-1'), workers: 2 });
+    // One worker each: a camera feed's router and the room's share it (pipeUnderNewId).
+    node1 = await startServer({ env: env('node-1'), workers: 1 });
     node2 = await startServer({ env: env('node-2'), workers: 1 });
     // Logged in on node 1, used on node 2: the signing secret is shared through Redis.
     admin2 = await login(node1.url, 'admin', 'admin123');

@@ -36,7 +36,8 @@ describe('drone RTMP push with stream keys', () => {
 
   beforeAll(async () => {
     rtmpPort = await freePortRange(1);
-    server = await startServer({ env: { RTMP_PORT: String(rtmpPort), RTMP_HOST: '127.0.0.1', FEED_RETRY_BASE_MS: '500', FEED_RETRY_MAX_S: '2' } });
+    // One media worker: the drone's router and the room's share it, as on a one-core server.
+    server = await startServer({ workers: 1, env: { RTMP_PORT: String(rtmpPort), RTMP_HOST: '127.0.0.1', FEED_RETRY_BASE_MS: '500', FEED_RETRY_MAX_S: '2' } });
     const token = await login(server.url, 'commander', 'commander123');
     const res = await createSource(server.url, token, { id: 'drone-1', name: '无人机 1', orgUnitId: 'city', kind: 'drone', ingest: 'rtmp', streamKey: KEY });
     expect(res.status).toBe(201);
