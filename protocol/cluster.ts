@@ -50,6 +50,11 @@ export const RoomSpanEvent = z.discriminatedUnion('type', [
   z.object({ type: z.literal('floorState'), node: NodeId, roomId: RoomId, seq: z.number().int().nonnegative(), state: FloorState }),
   /** From the room's arbiter: its observer's dominant speaker, any node's member. */
   z.object({ type: z.literal('activeSpeaker'), node: NodeId, roomId: RoomId, peerId: EntityId }),
+  /**
+   * Dynacast across nodes: the highest simulcast layer this node's viewers want of a producer it pulls
+   * from node `to` (-1: none), so the publisher there leaves unwatched layers off.
+   */
+  z.object({ type: z.literal('layerDemand'), node: NodeId, to: NodeId, roomId: RoomId, producerId: EntityId, maxSpatialLayer: z.number().int().min(-1).max(15) }),
 ]);
 export type RoomSpanEvent = z.infer<typeof RoomSpanEvent>;
 

@@ -105,6 +105,10 @@ export class RoomSpan {
         return room.removeRemoteProducer(event.peerId, event.producerId);
       case 'producerAdded':
         return this.#pull(room, event.node, event.peerId, event.producerId);
+      case 'layerDemand':
+        // The puller's viewers replace the "every layer" its pipe asked for at first.
+        if (event.to === this.#self) room.dynacast.setDemand(event.producerId, `node:${event.node}`, event.maxSpatialLayer < 0 ? null : event.maxSpatialLayer);
+        return;
       default:
         // The room arbiter's (floor, active speaker).
         return;
@@ -130,7 +134,13 @@ export class RoomSpan {
       });
       // The room may have closed, or its media moved, while the pipe was being made.
       if (this.rooms.live(room.id) !== room || room.router !== router) producer.close();
-      else room.addRemoteProducer(peerId, producer, reply.muted);
+      else {
+        room.addRemoteProducer(peerId, producer, reply.muted);
+        // This node's viewers of it count at its publisher's node as one demand (dynacast across nodes).
+        room.dynacast.publish(producer, (maxSpatialLayer) =>
+          this.bus.publish({ type: 'layerDemand', node: this.#self, to: node, roomId: room.id, producerId, maxSpatialLayer }),
+        );
+      }
     } finally {
       this.#pulling.delete(key);
     }
@@ -195,8 +205,8 @@ export class RoomSpan {
     const producer = room.producers().find((p) => p.producer.id === request.producerId && room.isOwnPeer(p.peerId));
     if (!producer) throw new Error(`no local producer ${request.producerId} in room ${room.id}`);
     const consumer = await transport.consume({ producerId: request.producerId });
-    // The other node's viewers are not counted here: the pipe keeps every layer on (dynacast).
-    consumer.observer.once('close', room.dynacast.demandFull(request.producerId, `pipe:${consumer.id}`));
+    // Every layer until the other node says what its viewers want (layerDemand); none once the pipe closes.
+    consumer.observer.once('close', room.dynacast.demandFull(request.producerId, `node:${from}`));
     return { kind: consumer.kind, rtpParameters: consumer.rtpParameters, muted: room.isMutedLocally(producer.peerId, producer.producer.id), source: producer.producer.appData.source };
   }
 

@@ -185,6 +185,20 @@ describe('a room across two nodes, and failover when one dies', () => {
       Number(/^ecs_cluster_arbitrated_rooms (\d+)$/m.exec(await (await fetch(`${url}/metrics`, { headers: { authorization: `Bearer ${admin2}` } })).text())?.[1]);
     await waitFor('one arbiter for the room', async () => (await arbitrated(node1.url)) + (await arbitrated(node2.url)) === 1, 5000);
 
+    // Dynacast across nodes: B's window shrinks, so its tile of A needs less than A's top simulcast layer;
+    // node 2 says so to node 1, and A's browser switches that layer off though its only viewer is elsewhere.
+    const viewport = pageB.viewport();
+    await pageB.setViewport({ width: 480, height: 360 });
+    type Layers = { __diag: { sendLayers(): Promise<{ rid: string; active: boolean }[]> } };
+    const activeLayers = async () => (await pageA.evaluate(() => (window as unknown as Layers).__diag.sendLayers())).filter((l) => l.active).map((l) => l.rid);
+    await waitFor('A leaves its top layer off for a viewer on node 2', async () => {
+      const active = await activeLayers();
+      return active.length > 0 && !active.includes('r2');
+    }, 15_000, 250).catch(async (err: Error) => {
+      throw new Error(`${err.message}: A sends ${JSON.stringify(await activeLayers())}; B shows ${await pageB.evaluate(() => [...document.querySelectorAll('video')].map((v) => `${v.clientWidth}x${v.clientHeight}`).join(' '))}`);
+    });
+    if (viewport) await pageB.setViewport(viewport);
+
     // A third node opening the room makes both announce their members again: nothing is piped twice.
     const routerOf = async (url: string) => (await mediaOverview(url, admin2)).rooms.find((r) => r.id === ROOM)?.router;
     const before = [await routerOf(node1.url), await routerOf(node2.url)];
