@@ -261,7 +261,7 @@ export interface NotificationData {
   producerPaused: { peerId: string; producerId: string; paused: boolean };
   consumerClosed: { consumerId: string };
   activeSpeaker: { peerId: string | null };
-  /** The set of last-N active speakers changed (not sent when only their order did). */
+  /** The last-N active speakers changed: a new one, one of them speaking again (order), or one leaving. */
   audibleSpeakers: AudibleSpeakers;
   /** A commander pinned a member in the spotlight, or unpinned (null); a pinned member who leaves is unpinned. */
   spotlight: { peerId: string | null };

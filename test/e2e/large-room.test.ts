@@ -176,6 +176,8 @@ describe('a large room: 60 lightweight endpoints and two browsers', () => {
       await diag(page, (d) => d.probe.useToneAsMic());
     }
     const townshipPeer = await diag(township, (d) => d.peerId());
+    const countyPeer = await diag(county, (d) => d.peerId());
+    const who = (id: string) => (id === townshipPeer ? 'township' : id === countyPeer ? 'county' : `lite ${lite.findIndex((e) => e.peerId === id)}`);
 
     const shownTownship = await waitPageDecoding(township, 60_000);
     const shownCounty = await waitPageDecoding(county, 60_000);
@@ -203,7 +205,9 @@ describe('a large room: 60 lightweight endpoints and two browsers', () => {
     for (const [i, e] of talkers.entries()) {
       const voice = talk(e);
       try {
-        await waitFor(`talker ${i} audible`, async () => (await diag(county, (d) => d.audible()))?.peerIds[0] === e.peerId, 30_000, 100);
+        await waitFor(`talker ${i} audible`, async () => (await diag(county, (d) => d.audible()))?.peerIds[0] === e.peerId, 30_000, 100).catch(async (err: Error) => {
+          throw new Error(`${err.message}; audible now: ${JSON.stringify((await diag(county, (d) => d.audible()))?.peerIds.map(who))}`);
+        });
       } finally {
         clearInterval(voice);
       }
@@ -213,7 +217,6 @@ describe('a large room: 60 lightweight endpoints and two browsers', () => {
     // Each browser receives the six talkers' audio and no one else's (22 microphones in the room).
     await waitFor('audio settles on the last N', async () => (await audioFrom(county)).length === LAST_N && (await audioFrom(township)).length === LAST_N, 20_000, 250);
     const talkerIds = talkers.map((e) => e.peerId).sort();
-    const who = (id: string) => (id === townshipPeer ? 'township' : `lite ${lite.findIndex((e) => e.peerId === id)}`);
     expect((await audioFrom(county)).map(who).sort(), JSON.stringify((await diag(county, (d) => d.audible()))?.peerIds.map(who))).toEqual(talkers.map((e) => who(e.peerId)).sort());
     expect((await audioFrom(township)).sort()).toEqual(talkerIds);
     // The server forwards the shown videos and the audible speakers' audio: 1 + 9 + 6 + 6, not 21 × 2 × 2.
