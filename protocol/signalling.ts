@@ -263,7 +263,7 @@ export interface NotificationData {
   /** Dynacast: the highest simulcast layer anyone consumes of the caller's producer; -1: nobody, send nothing. */
   producerLayers: { producerId: string; maxSpatialLayer: number };
   activeSpeaker: { peerId: string | null };
-  /** The set of last-N active speakers changed (not sent when only their order did). */
+  /** The last-N active speakers changed: a new one, one of them speaking again (order), or one leaving. */
   audibleSpeakers: AudibleSpeakers;
   /** A commander pinned a member in the spotlight, or unpinned (null); a pinned member who leaves is unpinned. */
   spotlight: { peerId: string | null };

@@ -12,11 +12,14 @@ export class AudibleSpeakers {
     if (!Number.isInteger(lastN) || lastN < 1) throw new TypeError(`lastN must be a positive integer, not ${lastN}`);
   }
 
-  /** Whether the set changed (a speaker already in it only moves to the front). */
+  /**
+   * Whether the list changed: a new speaker, or one already in it moving to the front (which decides
+   * who is let go next, and tells clients who spoke last).
+   */
   spoke(peerId: string): boolean {
-    const known = this.#order.includes(peerId);
+    if (this.#order[0] === peerId) return false;
     this.#order = [peerId, ...this.#order.filter((id) => id !== peerId)].slice(0, this.lastN);
-    return !known;
+    return true;
   }
 
   /** Whether the set changed: a speaker who left gives their place up. */

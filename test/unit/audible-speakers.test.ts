@@ -2,14 +2,16 @@ import { describe, expect, it } from 'vitest';
 import { AudibleSpeakers } from '../../server/rooms/audible-speakers.js';
 
 describe('AudibleSpeakers (last-N audio)', () => {
-  it('keeps the last N distinct speakers, most recent first, and says when the set changed', () => {
+  it('keeps the last N distinct speakers, most recent first, and says when the list changed', () => {
     const s = new AudibleSpeakers(3);
     expect(s.state()).toEqual({ peerIds: [], lastN: 3 });
     expect(['a', 'b', 'c'].map((id) => s.spoke(id))).toEqual([true, true, true]);
     expect(s.state().peerIds).toEqual(['c', 'b', 'a']);
-    // A speaker already audible only moves up: nobody's audio has to change.
-    expect(s.spoke('a')).toBe(false);
+    // A speaker already audible moves up (nobody's audio changes, but who goes next does).
+    expect(s.spoke('a')).toBe(true);
     expect(s.state().peerIds).toEqual(['a', 'c', 'b']);
+    // The same speaker again: nothing changed.
+    expect(s.spoke('a')).toBe(false);
     // A fourth pushes out whoever spoke longest ago.
     expect(s.spoke('d')).toBe(true);
     expect(s.state().peerIds).toEqual(['d', 'a', 'c']);
