@@ -4,6 +4,7 @@
  * endpoint keeps its own RTP timestamps.
  */
 import { OPUS_FRAME_MS, type OpusClip } from './opus-clip.js';
+import { SlotClock } from './slot-clock.js';
 
 export interface AudioSink {
   sendAudio(levelDbov: number, payload: Buffer): void;
@@ -13,11 +14,11 @@ const SLOTS = 4;
 
 export class AudioPacer {
   readonly #sinks = new Map<AudioSink, { slot: number; levelDbov: number }>();
-  #timer: NodeJS.Timeout | undefined;
-  #tickIndex = 0;
-  #startedAt = 0;
+  readonly #clock: SlotClock;
 
-  constructor(private readonly clip: OpusClip) {}
+  constructor(private readonly clip: OpusClip) {
+    this.#clock = new SlotClock(OPUS_FRAME_MS, SLOTS, (frameIndex, slot) => this.#send(frameIndex, slot));
+  }
 
   /** levelDbov: what the packets' audio-level extension says (0 loud … -127 silent). */
   add(sink: AudioSink, levelDbov: number): void {
@@ -25,24 +26,15 @@ export class AudioPacer {
   }
 
   start(): void {
-    this.#startedAt = performance.now();
-    this.#tick();
+    this.#clock.start();
   }
 
   stop(): void {
-    clearTimeout(this.#timer);
+    this.#clock.stop();
   }
 
-  #tick(): void {
-    const subInterval = OPUS_FRAME_MS / SLOTS;
-    // A late generator skips frames rather than bursting them.
-    this.#tickIndex = Math.max(this.#tickIndex, Math.floor((performance.now() - this.#startedAt) / subInterval));
-    const frameIndex = Math.floor(this.#tickIndex / SLOTS);
-    const slot = this.#tickIndex % SLOTS;
+  #send(frameIndex: number, slot: number): void {
     const payload = this.clip.frames[frameIndex % this.clip.frames.length]!;
-    for (const [sink, { slot: sinkSlot, levelDbov }] of this.#sinks) if (sinkSlot === slot) sink.sendAudio(levelDbov, payload);
-    this.#tickIndex++;
-    const next = this.#startedAt + this.#tickIndex * subInterval - performance.now();
-    this.#timer = setTimeout(() => this.#tick(), Math.max(0, next));
+    for (const [sink, placed] of this.#sinks) if (placed.slot === slot) sink.sendAudio(placed.levelDbov, payload);
   }
 }
