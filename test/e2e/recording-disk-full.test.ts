@@ -16,7 +16,7 @@ const run = promisify(execFile);
 const ROOM = 'city-consultation';
 
 /**
- * The recordings folder on a 3 MB tmpfs (root mounts it): recording fills it up. Two ways to notice: free
+ * The recordings folder on a 2 MB tmpfs (root mounts it): recording fills it up. Two ways to notice: free
  * space below the threshold (checked every 500 ms), or, with the check out of the way, ffmpeg failing on ENOSPC.
  */
 describe.each([
@@ -36,7 +36,7 @@ describe.each([
     dataDir = await mkdtemp(path.join(os.tmpdir(), 'ecs-diskfull-'));
     recordingsDir = path.join(dataDir, 'recordings');
     await mkdir(recordingsDir);
-    await run('mount', ['-t', 'tmpfs', '-o', 'size=3m', 'tmpfs', recordingsDir]);
+    await run('mount', ['-t', 'tmpfs', '-o', 'size=2m', 'tmpfs', recordingsDir]);
     mounted = true;
     server = await startServer({ dataDir, env });
     chromium = await launchBrowser();
