@@ -81,6 +81,12 @@ export const FloorRequestReply = FloorOutcome;
 export const FloorSyncReply = z.object({ seq: z.number().int().nonnegative(), state: FloorState, activeSpeaker: z.string().nullable() });
 export type FloorSyncReply = z.infer<typeof FloorSyncReply>;
 
+/** Asked of the node whose SIP gateway carries a call, by a node whose member (already authorised there) hangs it up. */
+export const SipHangUpRequest = z.object({ type: z.literal('sipHangUp'), roomId: RoomId, peerId: EntityId });
+export type SipHangUpRequest = z.infer<typeof SipHangUpRequest>;
+export const SipHangUpReply = z.object({ hungUp: z.boolean() });
+export type SipHangUpReply = z.infer<typeof SipHangUpReply>;
+
 export const PipeConnectReply = z.object({ ip: z.string().ip(), port: z.number().int().min(1).max(65535) });
 export const PipeConsumeReply = z.object({
   kind: z.enum(['audio', 'video']),

@@ -45,6 +45,7 @@ import { Cluster } from './cluster/cluster.js';
 import { createAdapter } from '@socket.io/redis-adapter';
 import type { Server } from 'socket.io';
 import { ClusterCalls } from './cluster/cluster-calls.js';
+import { ClusterSip } from './cluster/cluster-sip.js';
 
 const projectRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
@@ -161,9 +162,11 @@ async function main(): Promise<void> {
     : undefined;
   const calls = new CallRegistry();
   let clusterCalls: ClusterCalls | undefined;
+  let clusterSip: ClusterSip | undefined;
   const handlers = createRequestHandlers({
     rooms, roomStore, orgTree: () => orgTree, audit, positions, messages, markers, presence, calls, feeds, sources, recordings, timeline, sip,
     callReach: () => clusterCalls,
+    sipElsewhere: () => clusterSip,
   });
   const io = createSocketServer({
     servers, tokens, handlers, metrics, logger, presence,
@@ -194,6 +197,7 @@ async function main(): Promise<void> {
   if (config.cluster) {
     const started = await Cluster.start({ redis: store.redis, rooms, settings: config.cluster, url: config.publicUrl ?? httpsUrl ?? httpUrl, logger });
     cluster = started;
+    clusterSip = new ClusterSip(started.bus, sip);
     registerClusterMetrics(metrics, {
       nodes: () => started.registry.nodes().length,
       pipes: () => started.span.pipeCount(),

@@ -230,6 +230,11 @@ export class Room extends TypedEmitter<RoomEvents> {
     this.#broadcast({ type: 'peerJoined', data: { peer: remote.info() } });
   }
 
+  /** The node a member of another node is connected to (or, for a SIP call or feed, runs it). */
+  remoteNodeOf(peerId: string): string | undefined {
+    return this.#remotes.get(peerId)?.node;
+  }
+
   isRemotePeerOf(peerId: string, node: string): boolean {
     return this.#remotes.get(peerId)?.node === node;
   }

@@ -17,6 +17,7 @@ import { createIncidentHandlers } from './incident-handlers.js';
 import { createRecordingHandlers } from './recording-handlers.js';
 import { createSpotlightHandlers } from './spotlight-handlers.js';
 import { createSipHandlers } from './sip-handlers.js';
+import type { ClusterSip } from '../cluster/cluster-sip.js';
 import type { SipGateway } from '../sip/sip-gateway.js';
 import type { RecordingManager } from '../recording/recording-manager.js';
 import type { IncidentTimeline } from '../timeline/incident-timeline.js';
@@ -42,6 +43,8 @@ export interface HandlerDeps {
   callReach?: () => CallReach | undefined;
   /** Absent when SIP_ENABLED is off. */
   sip: SipGateway | undefined;
+  /** In a cluster: SIP calls carried by other nodes' gateways (unset on a single node). */
+  sipElsewhere?: () => ClusterSip | undefined;
 }
 
 export type RequestHandlers = {

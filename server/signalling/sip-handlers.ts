@@ -10,7 +10,7 @@ type Handler<M extends keyof ResponseData> = (session: Session, data: RequestDat
 export const canDial = (user: PublicUser) => (user.role === 'commander' || user.role === 'admin') && user.incidentId === undefined;
 
 /** dialOut and hangUp: checked here (role, org tree), done by the SIP gateway, audited either way. */
-export function createSipHandlers({ sip, roomStore, orgTree, audit }: HandlerDeps) {
+export function createSipHandlers({ sip, roomStore, orgTree, audit, sipElsewhere }: HandlerDeps) {
   const deny = async (session: Session, action: string, target: string, message: string): Promise<never> => {
     await audit.record({ actor: session.user.username, action, target, outcome: 'denied' });
     throw new AppError(ErrorCode.Forbidden, message);
@@ -33,7 +33,10 @@ export function createSipHandlers({ sip, roomStore, orgTree, audit }: HandlerDep
   const hangUp: Handler<'hangUp'> = async (session, { peerId }) => {
     const { room } = session.inRoom();
     if (!canDial(session.user)) await deny(session, 'sip.hangUp', room.id, 'only commanders and admins hang up calls');
-    if (!gateway().hangUp(room.id, peerId)) throw new AppError(ErrorCode.NotFound, `no SIP call ${peerId} in this room`);
+    // A call another node's gateway carries (cluster) is ended there; this node has authorised it.
+    const elsewhere = sipElsewhere?.();
+    const ended = room.remoteNodeOf(peerId) && elsewhere ? await elsewhere.hangUp(room, peerId) : (sip?.hangUp(room.id, peerId) ?? false);
+    if (!ended) throw new AppError(ErrorCode.NotFound, `no SIP call ${peerId} in this room`);
     await audit.record({ actor: session.user.username, action: 'sip.hangUp', target: room.id, outcome: 'ok', detail: { peerId } });
     return {};
   };

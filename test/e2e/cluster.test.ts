@@ -7,6 +7,9 @@
  * token and decodes B again within 10 s, while node 2 drops node 1's members and pipes once its
  * heartbeat expires; the page's HTTP calls go to node 2. A bad node-to-node message is refused.
  */
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
 import { Redis } from 'ioredis';
 import type { Page } from 'puppeteer-core';
 import { io, type Socket } from 'socket.io-client';
@@ -15,12 +18,16 @@ import { joinAs, launchBrowser, waitDecodingFrom, type TestBrowser } from '../he
 import { createSource, waitFeedFrames } from '../helpers/feeds.js';
 import { startRtspCamera, type RtspCamera } from '../helpers/rtsp-camera.js';
 import { startRedis, type RunningRedis } from '../helpers/redis-server.js';
+import { freePortRange } from '../helpers/ports.js';
 import { login, mediaOverview, startServer, type RunningServer } from '../helpers/server-process.js';
+import { runUac } from '../helpers/sipp.js';
 import { waitFor } from '../helpers/wait.js';
 
 const ROOM = 'county-01-room';
 const TALK_GROUP = 'tg-city';
 const NODE_TTL_MS = 3000;
+/** The satellite phone's address (a trusted trunk of node 1's gateway). */
+const SAT_IP = '127.0.0.2';
 
 interface PttView {
   status: string;
@@ -54,6 +61,8 @@ describe('a room across two nodes, and failover when one dies', () => {
   let pageB: Page;
   let admin2: string;
   let camera: RtspCamera | undefined;
+  let sipPort: number;
+  let sipDir: string | undefined;
 
   const room2 = async () => (await mediaOverview(node2.url, admin2)).rooms.find((r) => r.id === ROOM);
   const peerIdOf = (page: Page) => page.evaluate(() => (window as unknown as { __diag: { peerId(): string } }).__diag.peerId());
@@ -61,8 +70,16 @@ describe('a room across two nodes, and failover when one dies', () => {
   beforeAll(async () => {
     redis = await startRedis();
     const env = (id: string) => ({ REDIS_URL: redis.url, NODE_ID: id, CLUSTER_NODE_TTL_MS: String(NODE_TTL_MS), CLUSTER_HEARTBEAT_MS: '500' });
+    // Node 1 runs a SIP gateway: a phone's call lands there, a commander on node 2 can end it.
+    sipPort = await freePortRange(16);
+    sipDir = await mkdtemp(path.join(os.tmpdir(), 'cluster-sip-'));
+    await writeFile(path.join(sipDir, 'sip.json'), JSON.stringify({ numbers: { 1001: ROOM }, trunks: [{ name: 'tiantong', address: SAT_IP, kind: 'satellite' }] }));
+    const sip = {
+      SIP_ENABLED: 'true', SIP_HOST: '127.0.0.1', SIP_PORT: String(sipPort), SIP_WS_PORT: String(sipPort + 1), SIP_TLS_PORT: String(sipPort + 2),
+      SIP_DOMAIN: 'test.invalid', SIP_CONFIG: path.join(sipDir, 'sip.json'), SIP_RTP_IP: '127.0.0.1', SIP_RTP_MIN_PORT: String(sipPort + 4), SIP_RTP_MAX_PORT: String(sipPort + 15),
+    };
     // One worker each: a camera feed's router and the room's share it (pipeUnderNewId).
-    node1 = await startServer({ env: env('node-1'), workers: 1 });
+    node1 = await startServer({ env: { ...env('node-1'), ...sip }, workers: 1 });
     node2 = await startServer({ env: env('node-2'), workers: 1 });
     // Logged in on node 1, used on node 2: the signing secret is shared through Redis.
     admin2 = await login(node1.url, 'admin', 'admin123');
@@ -76,6 +93,7 @@ describe('a room across two nodes, and failover when one dies', () => {
     await node2?.stop();
     await redis?.stop();
     await camera?.kill();
+    if (sipDir) await rm(sipDir, { recursive: true, force: true });
   });
 
   it('lists every node to clients, and a token from node 1 works on node 2', async () => {
@@ -300,6 +318,32 @@ describe('a room across two nodes, and failover when one dies', () => {
     }
     await waitFor('the feed leaves node 2 with its watcher', async () => (await room2())?.remotePeers === 1, 10_000);
   }, 90_000);
+
+  it('a SIP call carried by node 1 is hung up by a commander on node 2', async () => {
+    // SIPp stays on the call until the server's BYE: exit code 0 means the BYE came.
+    const call = runUac({ proxy: `127.0.0.1:${sipPort}`, service: '1001', localIp: SAT_IP, hangUp: 'server', timeoutS: 40 });
+    const commander = await connect(node2.url, 'commander', 'commander123');
+    try {
+      const joined = await request(commander.socket, 'joinRoom', { roomId: ROOM });
+      expect(joined.ok).toBe(true);
+      type SipPeer = { id: string; sip?: { state: string } };
+      // Seen on node 2 (in the roster it joined, or announced since), and answered on node 1.
+      const inReply = () => (joined.data!['peers'] as SipPeer[]).find((p) => p.sip);
+      const announced = () => commander.heard.flatMap((n) => (n.type === 'peerJoined' ? [(n.data as { peer: SipPeer }).peer] : [])).find((p) => p.sip);
+      const phone = await waitFor('the phone seen on node 2', () => announced() ?? inReply(), 20_000, 100).catch((err: Error) => {
+        throw new Error(`${err.message}; node 2 heard ${JSON.stringify(commander.heard.map((n) => n.type))}; node 1 logs ${node1.logs.filter((l) => /sip|SIP/.test(l)).slice(-8).join('\n')}`);
+      });
+      await waitFor('the call connected', async () => (await mediaOverview(node1.url, admin2)).rooms.find((r) => r.id === ROOM)?.sipCalls === 1, 20_000, 100);
+      expect(await request(commander.socket, 'hangUp', { peerId: phone.id })).toMatchObject({ ok: true });
+      const result = await call;
+      expect(result.code, result.output).toBe(0);
+      // Ended on node 1, so gone from node 2's room too; a second hang-up finds nothing.
+      await waitFor('the phone leaves node 2', () => commander.heard.some((n) => n.type === 'peerLeft' && (n.data as { peerId: string }).peerId === phone.id), 10_000, 100);
+      expect(await request(commander.socket, 'hangUp', { peerId: phone.id })).toMatchObject({ ok: false, error: { code: 'NOT_FOUND' } });
+    } finally {
+      commander.socket.close();
+    }
+  }, 60_000);
 
   it('node 2\'s media worker dies: its room is rebuilt and pulls node 1\'s media again', async () => {
     const workerPid = (await mediaOverview(node2.url, admin2)).workers[0]!.pid;
