@@ -7,6 +7,7 @@
  */
 import { login, mediaOverview, type RunningServer } from '../../test/helpers/server-process.js';
 import { waitFor } from '../../test/helpers/wait.js';
+import { consultationPageSize } from '../../web-client/src/ui/consultation-layout.js';
 import { percentile } from '../stats.js';
 import { AudioPacer } from './audio-pacer.js';
 import { LiteEndpoint } from './lite-endpoint.js';
@@ -57,11 +58,12 @@ export interface ConsultationRun {
   lateFrames: number;
 }
 
-/** Tiles each endpoint shows in the consultation layout, by its place in the join order. */
+/**
+ * Tiles each endpoint shows: the web client's own rule for its unit's level, the city being the first
+ * endpoint to join, the 15 counties the next, townships the rest.
+ */
 export function tilesFor(index: number): number {
-  if (index === 0) return 16;
-  if (index <= 15) return 9;
-  return 1;
+  return consultationPageSize(index === 0 ? 'city' : index <= 15 ? 'county' : 'township');
 }
 
 /** Video and audio consumers of the layout for a room of this many endpoints. */
